@@ -1,0 +1,76 @@
+"""A model is data: named stages from the input to the loss, and the path the gradient takes.
+
+The engine (:mod:`derive.engine`) knows nothing about any particular model: a new model is a
+new :class:`Model` value. See :mod:`derive.models` for the three built-in ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.context import Context
+from derive.steps import Definition
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage ``symbol = expr`` (an indexed family when ``symbol`` is y[m])."""
+
+    symbol: sp.Expr
+    expr: sp.Expr
+    name: str
+
+    def definition(self) -> Definition:
+        return Definition(self.symbol, self.expr, self.name)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Write a derivative back in stage symbols: replace ``pattern`` (with Wilds) by ``result``."""
+
+    pattern: sp.Expr
+    result: sp.Expr
+    reason: str
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loss as a composition of stages, with the chain of variables to differentiate along.
+
+    ``chain`` runs from the loss to the parameter, e.g. (L, y, z, w_j); each consecutive pair
+    is one local derivative. ``score`` is the linear score in that chain (z = w.x) whose
+    derivative times the input gives the parameter gradient (the vector form).
+    """
+
+    name: str
+    title: str
+    summary: str
+    stages: tuple[Stage, ...]
+    chain: tuple[sp.Expr, ...]
+    assumptions: tuple[Definition, ...] = ()
+    rewrites: tuple[Rewrite, ...] = ()
+    index_bounds: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def loss(self) -> sp.Expr:
+        return self.chain[0]
+
+    @property
+    def parameter(self) -> sp.Expr:
+        return self.chain[-1]
+
+    def definitions(self) -> tuple[Definition, ...]:
+        return tuple(stage.definition() for stage in self.stages) + self.assumptions
+
+    def context(self, **extra) -> Context:
+        """The verification context of this model's symbols."""
+        return Context(
+            definitions=self.definitions(),
+            index_bounds=self.index_bounds,
+            domains=self.domains,
+            **extra,
+        )

@@ -1,0 +1,1 @@
+"""Hand-written NumPy references and finite-difference checks of derive's symbolic results."""
