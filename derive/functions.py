@@ -60,3 +60,9 @@ def expand_functions(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sigmoid, lambda z: 1 / (1 + sp.exp(-z))).replace(
         softplus, lambda u: sp.log(1 + sp.exp(u))
     )
+
+
+class grad(sp.Function):  # noqa: N801
+    """The gradient of a scalar with respect to a whole matrix or vector, printed nabla_W J."""
+
+    nargs = 2

@@ -1,0 +1,74 @@
+"""Split LaTeX math into tokens, each remembering where it starts in the source file.
+
+A token is one of: a command (``\\frac``, ``\\\\``, ``\\,``), a single letter, a run of digits
+(with an optional decimal part), or one punctuation character (``{ } ( ) ^ _ + - = &`` ...).
+Whitespace and ``%`` comments are dropped. The lexer never fails: characters it has no use for
+become ``other`` tokens, and the parser decides what to do with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["command", "letter", "number", "char", "other"]
+
+PUNCTUATION = set("{}()[]^_+-*/=&<>|,.:;!'~")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its kind, its text as written, and its offset in the source file."""
+
+    kind: Kind
+    text: str
+    offset: int
+
+    def is_command(self, *names: str) -> bool:
+        return self.kind == "command" and self.text in names
+
+    def is_char(self, *chars: str) -> bool:
+        return self.kind == "char" and self.text in chars
+
+
+def tokenize(source: str, offset: int = 0) -> list[Token]:
+    """Tokens of ``source``; ``offset`` is where ``source`` starts in the file."""
+    tokens: list[Token] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        start = offset + i
+        if c.isspace():
+            i += 1
+        elif c == "%":
+            while i < n and source[i] != "\n":
+                i += 1
+        elif c == "\\":
+            j = i + 1
+            if j < n and source[j].isascii() and source[j].isalpha():
+                while j < n and source[j].isascii() and source[j].isalpha():
+                    j += 1
+            elif j < n:
+                j += 1
+            tokens.append(Token("command", source[i:j], start))
+            i = j
+        elif c.isascii() and c.isdigit():
+            j = i
+            while j < n and source[j].isascii() and source[j].isdigit():
+                j += 1
+            if j + 1 < n and source[j] == "." and source[j + 1].isascii() and source[j + 1].isdigit():
+                j += 1
+                while j < n and source[j].isascii() and source[j].isdigit():
+                    j += 1
+            tokens.append(Token("number", source[i:j], start))
+            i = j
+        elif c.isascii() and c.isalpha():
+            tokens.append(Token("letter", c, start))
+            i += 1
+        elif c in PUNCTUATION:
+            tokens.append(Token("char", c, start))
+            i += 1
+        else:
+            tokens.append(Token("other", c, start))
+            i += 1
+    return tokens

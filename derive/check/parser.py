@@ -1,0 +1,804 @@
+"""Read one side of an equation, written in LaTeX, into a SymPy expression (recursive descent).
+
+The user's text is never evaluated: every SymPy object is built directly from tokens.
+Grammar, loosest binding first::
+
+    expression := term (("+" | "-") term)*
+    term       := signed (("\\cdot" | "\\times" | "*" | "/") signed | factor)*   juxtaposition multiplies
+    signed     := ("-" | "+") signed | factor
+    factor     := primary ("^" script)*
+    primary    := number | name | group | \\frac | \\sqrt | \\sum | \\prod | function | |x| | ...
+
+What a letter means (index, size, variable, family member) is decided by
+:mod:`derive.check.symbols`. Derivatives (``\\frac{\\partial f}{\\partial x}``,
+``\\frac{d}{dx} f``) become unevaluated ``sympy.Derivative`` objects. Anything not understood
+raises :class:`ParseError` with a short reason; huge powers and deep nesting are refused.
+To support a new function, add it to ``symbols.FUNCTIONS``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.check.lexer import Token
+from derive.check.symbols import (
+    DEFAULT_SIZE,
+    DOT_INDEX,
+    FUNCTIONS,
+    GREEK,
+    SYMBOL_OR_FUNCTION,
+    VARIADIC,
+    Vocabulary,
+    family,
+    index_symbol,
+    plain_symbol,
+    real_bare_symbols,
+    size_symbol,
+)
+from derive.functions import example
+
+MAX_DEPTH = 40
+MAX_TOKENS = 4000
+MAX_EXPONENT = 1000
+MAX_DIGITS = 100  # of a literal number, and of a power of numbers
+
+SKIPPED = frozenset(
+    r"\, \; \: \! \  \quad \qquad \displaystyle \textstyle \scriptstyle \limits \nolimits "
+    r"\nonumber \notag \big \Big \bigg \Bigg \bigl \bigr \Bigl \Bigr \biggl \biggr \Biggl \Biggr "
+    r"\mathstrut \strut \middle".split()
+) | {"\\ "}
+RENAMED = {
+    r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\lvert": "|", r"\rvert": "|",
+    r"\vert": "|", r"\lVert": r"\|", r"\rVert": r"\|", r"\Vert": r"\|", r"\lbrack": "[",
+    r"\rbrack": "]", r"\{": "(", r"\}": ")", r"\lbrace": "(", r"\rbrace": ")", r"\ast": "*",
+    r"\lparen": "(", r"\rparen": ")",
+}
+LETTER_WRAPPERS = frozenset({r"\mathrm", r"\mathit", r"\text", r"\operatorname", r"\textrm"})
+FONTS = frozenset(
+    r"\mathcal \mathbf \boldsymbol \bm \mathit \mathsf \mathbb \mathscr \mathfrak \vec".split()
+)
+ACCENTS = frozenset(r"\hat \bar \tilde \widehat \widetilde \overline \dot \ddot".split())
+MULTIPLY = frozenset({r"\cdot", r"\times", "*"})
+DIVIDE = frozenset({"/", r"\div"})
+TRANSPOSE = frozenset({"T", r"\top", r"\intercal", r"\mathsf", r"\mathrm"})
+ELLIPSES = frozenset(r"\dots \cdots \ldots \vdots \ddots \dotsb \dotsc".split())
+NOT_A_FACTOR = frozenset(
+    r"\right \cdot \times \div \\ \end \begin \Rightarrow \rightarrow \leftarrow \to \gets "
+    r"\implies \iff \leq \geq \le \ge \neq \ne \approx \equiv \propto \sim \coloneqq".split()
+) | {"&"}
+OPEN = {"(": ")", "[": "]"}
+
+
+class ParseError(Exception):
+    """The text is not an expression this parser understands; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Transposed:
+    """``w^T``: waits for the factor it multiplies, to form the dot product."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _DerivativeOperator:
+    """``\\frac{\\partial}{\\partial x}``: waits for the expression it applies to."""
+
+    variables: tuple[tuple[sp.Expr, int], ...]
+
+
+def clean(tokens: list[Token]) -> list[Token]:
+    """Drop spacing and sizing commands, unify synonyms, and turn \\mathrm{d} into the letter d."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "command" and t.text in SKIPPED or t.is_char("~"):
+            i += 1
+            continue
+        if t.kind == "command" and t.text in RENAMED:
+            new = RENAMED[t.text]
+            kind = "command" if new.startswith("\\") else "char"
+            out.append(Token(kind, new, t.offset))
+            i += 1
+            continue
+        if (t.kind == "command" and t.text in LETTER_WRAPPERS and i + 3 < len(tokens)
+                and tokens[i + 1].is_char("{") and tokens[i + 2].kind == "letter"
+                and tokens[i + 3].is_char("}")):
+            out.append(Token("letter", tokens[i + 2].text, tokens[i + 2].offset))
+            i += 4
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def parse_tokens(tokens: list[Token], vocabulary: Vocabulary) -> sp.Expr:
+    """Parse a whole token list as one expression (raises ParseError)."""
+    if len(tokens) > MAX_TOKENS:
+        raise ParseError(f"an expression longer than {MAX_TOKENS} tokens")
+    try:
+        return _Parser(clean(tokens), vocabulary, 0).parse()
+    except RecursionError:
+        raise ParseError("too deeply nested") from None
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], vocabulary: Vocabulary, depth: int) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.vocab = vocabulary
+        self.depth = depth
+        self.in_abs = 0
+
+    # --- token access -----------------------------------------------------------------
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        i = self.pos + ahead
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def next(self) -> Token:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("the expression ends too early")
+        self.pos += 1
+        return tok
+
+    def at(self, *texts: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.kind in ("char", "command") and tok.text in texts
+
+    def expect(self, text: str) -> None:
+        tok = self.peek()
+        if tok is None or tok.text != text:
+            found = "the end" if tok is None else repr(tok.text)
+            raise ParseError(f"expected {text!r}, found {found}")
+        self.pos += 1
+
+    def group_tokens(self) -> list[Token]:
+        """The tokens inside {...} at the current position (an unclosed group runs to the end)."""
+        self.expect("{")
+        start, level = self.pos, 1
+        while self.pos < len(self.tokens):
+            t = self.tokens[self.pos]
+            if t.is_char("{"):
+                level += 1
+            elif t.is_char("}"):
+                level -= 1
+                if level == 0:
+                    self.pos += 1
+                    return self.tokens[start:self.pos - 1]
+            self.pos += 1
+        return self.tokens[start:]
+
+    def argument_tokens(self) -> list[Token]:
+        """A TeX argument: a {group}, or a single token (one digit of a number)."""
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("a command is missing its argument")
+        if tok.is_char("{"):
+            return self.group_tokens()
+        if tok.kind == "number" and len(tok.text) > 1:
+            self.tokens[self.pos] = Token("number", tok.text[1:], tok.offset + 1)
+            return [Token("number", tok.text[0], tok.offset)]
+        self.pos += 1
+        return [tok]
+
+    def sub(self, tokens: list[Token]) -> sp.Expr:
+        if not tokens:
+            raise ParseError("an empty group")
+        return _Parser(tokens, self.vocab, self.depth + 1).parse()
+
+    # --- grammar ----------------------------------------------------------------------
+
+    def parse(self) -> sp.Expr:
+        if self.depth > MAX_DEPTH:
+            raise ParseError("too deeply nested")
+        if not self.tokens:
+            raise ParseError("an empty expression")
+        value = self.expression()
+        if self.pos < len(self.tokens):
+            raise ParseError(f"unexpected {self.tokens[self.pos].text!r}")
+        return value
+
+    def expression(self) -> sp.Expr:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError("too deeply nested")
+        value = self.term()
+        while self.at("+", "-"):
+            op = self.next().text
+            rhs = self.term()
+            value = value + rhs if op == "+" else value - rhs
+        self.depth -= 1
+        return value
+
+    def term(self) -> sp.Expr:
+        value = self.signed()
+        while True:
+            tok = self.peek()
+            if tok is None:
+                break
+            if tok.text in MULTIPLY and tok.kind in ("char", "command"):
+                self.pos += 1
+                value = value * self.signed()
+            elif tok.text in DIVIDE and tok.kind in ("char", "command"):
+                self.pos += 1
+                value = value / self.signed()
+            elif self.starts_factor(tok):
+                value = value * self.full_factor()
+            else:
+                break
+        return value
+
+    def signed(self) -> sp.Expr:
+        if self.at("-"):
+            self.pos += 1
+            return -self.signed()
+        if self.at("+"):
+            self.pos += 1
+            return self.signed()
+        return self.full_factor()
+
+    def starts_factor(self, tok: Token) -> bool:
+        if tok.kind in ("letter", "number"):
+            return True
+        if tok.kind == "command":
+            return tok.text not in NOT_A_FACTOR
+        if tok.kind == "char":
+            return tok.text in "([{" or (tok.text == "|" and not self.in_abs)
+        return False
+
+    def full_factor(self) -> sp.Expr:
+        """A factor, completed: w^T takes the next factor (dot product), d/dx its operand."""
+        value = self.factor()
+        if isinstance(value, _Transposed):
+            if self.at(*MULTIPLY):
+                self.pos += 1
+            tok = self.peek()
+            if tok is None or not self.starts_factor(tok):
+                raise ParseError(f"{value.name}^T is not multiplied by anything")
+            return _dot(value.name, self.factor())
+        if isinstance(value, _DerivativeOperator):
+            tok = self.peek()
+            if tok is None or not self.starts_factor(tok):
+                raise ParseError("a derivative operator with nothing to differentiate")
+            return _derivative(self.implicit_run(), value.variables)
+        return value
+
+    def implicit_run(self) -> sp.Expr:
+        value = self.full_factor()
+        while (tok := self.peek()) is not None and self.starts_factor(tok):
+            value = value * self.full_factor()
+        return value
+
+    def factor(self) -> sp.Expr | _Transposed | _DerivativeOperator:
+        value = self.primary()
+        while self.at("^") and isinstance(value, sp.Expr):
+            self.pos += 1
+            value = _power(value, self.sub(self.argument_tokens()))
+        if self.at("_") and isinstance(value, sp.Expr):
+            raise ParseError("a subscript on an expression")
+        return value
+
+    def primary(self) -> sp.Expr | _Transposed | _DerivativeOperator:
+        tok = self.next()
+        if tok.kind == "number":
+            return _number(tok.text)
+        if tok.kind == "letter":
+            return self.name(tok.text)
+        if tok.kind == "char":
+            if tok.text in OPEN:
+                return self.delimited(OPEN[tok.text])
+            if tok.text == "{":
+                self.pos -= 1
+                return self.sub(self.group_tokens())
+            if tok.text == "|":
+                self.in_abs += 1
+                value = self.expression()
+                self.expect("|")
+                self.in_abs -= 1
+                return sp.Abs(value)
+            raise ParseError(f"unexpected {tok.text!r}")
+        if tok.kind == "command":
+            return self.command(tok)
+        raise ParseError(f"unexpected character {tok.text!r}")
+
+    def delimited(self, close: str) -> sp.Expr:
+        value = self.expression()
+        if self.at(","):
+            raise ParseError("a list where an expression was expected")
+        self.expect(close)
+        return value
+
+    # --- commands ---------------------------------------------------------------------
+
+    def command(self, tok: Token) -> sp.Expr | _Transposed | _DerivativeOperator:
+        name = tok.text[1:]
+        if tok.text == r"\frac":
+            return self.fraction()
+        if tok.text == r"\sqrt":
+            return self.square_root()
+        if tok.text == r"\left":
+            return self.left_right()
+        if tok.text in (r"\sum", r"\prod"):
+            return self.big_operator(sp.Sum if tok.text == r"\sum" else sp.Product)
+        if tok.text == r"\|":
+            value = self.name_only()
+            self.expect(r"\|")
+            if self.at("_"):
+                self.pos += 1
+                self.argument_tokens()
+            return _norm(value)
+        if name in SYMBOL_OR_FUNCTION:
+            return self.function(name) if self.applied() else self.name(name)
+        if name in FUNCTIONS:
+            return self.function(name)
+        if tok.text in (r"\operatorname", r"\mathrm") and self.at("{"):
+            word = "".join(t.text for t in self.group_tokens())
+            if word.lower() in FUNCTIONS:
+                return self.function(word.lower())
+            raise ParseError(f"unknown function {word!r}")
+        if name == "delta" and self.at("_"):
+            return self.kronecker_delta()
+        if name == "pi":
+            return sp.pi
+        if name in GREEK:
+            return self.name(name)
+        if tok.text in FONTS and self.at("{"):
+            return self.name(self.letter_in_group())
+        if tok.text in ACCENTS and self.at("{"):
+            inner = self.letter_in_group()
+            return self.name(f"{tok.text}{{{inner}}}")
+        if tok.text in ELLIPSES:
+            raise ParseError(f"elided terms ({tok.text}) are not understood")
+        if tok.text == r"\partial":
+            raise ParseError(r"\partial outside a derivative fraction")
+        if tok.text == r"\infty":
+            raise ParseError(r"\infty is not understood")
+        raise ParseError(f"unknown command {tok.text}")
+
+    def letter_in_group(self) -> str:
+        inner = self.group_tokens()
+        if len(inner) == 1 and inner[0].kind == "letter":
+            return inner[0].text
+        if len(inner) == 1 and inner[0].kind == "command" and inner[0].text[1:] in GREEK:
+            return inner[0].text[1:]
+        raise ParseError("a font command around something other than one letter")
+
+    def applied(self) -> bool:
+        """Whether a name like \\sigma is followed by its argument: (, \\left, ' or ^...(."""
+        ahead = 0
+        while (tok := self.peek(ahead)) is not None and tok.is_char("'"):
+            ahead += 1
+        tok = self.peek(ahead)
+        return tok is not None and (tok.is_char("(", "[") or tok.is_command(r"\left"))
+
+    def name_only(self) -> sp.Expr:
+        tok = self.next()
+        if tok.kind == "letter":
+            value = self.name(tok.text)
+        elif tok.kind == "command" and tok.text in FONTS and self.at("{"):
+            value = self.name(self.letter_in_group())
+        else:
+            raise ParseError("a norm of something other than a vector name")
+        if not isinstance(value, sp.Symbol):
+            raise ParseError("a norm of something other than a vector name")
+        return value
+
+    # --- names: letters with subscripts and superscripts ------------------------------
+
+    def name(self, base: str) -> sp.Expr | _Transposed:
+        sub = sup = None
+        while True:
+            if self.at("_") and sub is None:
+                self.pos += 1
+                sub = self.argument_tokens()
+            elif self.at("^") and sup is None:
+                self.pos += 1
+                sup = self.argument_tokens()
+            elif self.at("'") or self.peek() is not None and self.peek().is_command(r"\prime"):
+                self.pos += 1
+                base += "'"
+            else:
+                break
+        if base == "e" and sub is None:
+            return sp.exp(self.sub(sup)) if sup is not None else sp.E
+        value = self.subscripted(base, sub)
+        if sup is not None:
+            value = self.superscripted(base, value, sup, plain=sub is None)
+        if isinstance(value, sp.Symbol) and self.at("(") and self.argument_list(str(value)):
+            return value
+        return value
+
+    def subscripted(self, base: str, sub: list[Token] | None) -> sp.Expr:
+        if sub is None:
+            return self.vocab.symbol(base)
+        index = _index_of(sub)
+        if index is not None:
+            return family(base)[index]
+        if all(t.kind == "letter" for t in sub) or _text_group(sub):
+            suffix = "".join(t.text for t in sub if t.kind in ("letter", "number"))
+            return plain_symbol(f"{base}_{suffix}")
+        raise ParseError(f"the subscript of {base} is not understood")
+
+    def superscripted(self, base: str, value: sp.Expr, sup: list[Token],
+                      plain: bool) -> sp.Expr | _Transposed:
+        texts = [t.text for t in sup]
+        if texts in (["T"], [r"\top"], [r"\intercal"]) or texts[:1] == [r"\mathsf"]:
+            if not plain:
+                raise ParseError("a transpose of a family member")
+            return _Transposed(base)
+        if len(sup) == 3 and texts[0] == "(" and sup[1].kind == "letter" and texts[2] == ")":
+            return example(value, index_symbol(sup[1].text))
+        if texts in (["'"], [r"\prime"]) and plain:
+            return plain_symbol(f"{base}'")
+        return _power(value, self.sub(sup))
+
+    def argument_list(self, name: str) -> bool:
+        """Skip ``(y, t)`` after a name defined with that argument list: L(y, t) is just L."""
+        level, end = 0, None
+        for i in range(self.pos, len(self.tokens)):
+            t = self.tokens[i]
+            if t.is_char("(", "[", "{"):
+                level += 1
+            elif t.is_char(")", "]", "}"):
+                level -= 1
+                if level == 0:
+                    end = i
+                    break
+        if end is None:
+            return False
+        inside = self.tokens[self.pos + 1:end]
+        parts = _split_commas(inside)
+        known = self.vocab.function_like.get(name)
+        simple = all(len(p) == 1 and p[0].kind == "letter" or _is_greek(p) for p in parts)
+        if not simple or not (len(parts) >= 2 or known == tuple(_part_name(p) for p in parts)):
+            return False
+        self.pos = end + 1
+        return True
+
+    def kronecker_delta(self) -> sp.Expr:
+        self.expect("_")
+        sub = [t for t in self.argument_tokens() if not t.is_char(",")]
+        names = _index_names(sub)
+        if names is not None and len(names) == 2:
+            return sp.KroneckerDelta(index_symbol(names[0]), index_symbol(names[1]))
+        index = _index_of(sub)
+        if index is None:
+            raise ParseError(r"the subscript of \delta is not understood")
+        return family("delta")[index]
+
+    # --- fractions and derivatives ----------------------------------------------------
+
+    def fraction(self) -> sp.Expr | _DerivativeOperator:
+        numerator = self.argument_tokens()
+        denominator = self.argument_tokens()
+        derivative = self.derivative(numerator, denominator)
+        if derivative is not None:
+            return derivative
+        return self.sub(numerator) / self.sub(denominator)
+
+    def derivative(self, num: list[Token], den: list[Token]) -> sp.Expr | _DerivativeOperator | None:
+        if num and num[0].is_command(r"\partial"):
+            if not den or not den[0].is_command(r"\partial"):
+                raise ParseError(r"a derivative whose denominator has no \partial")
+            order, rest = self.order(num[1:])
+            variables = self.variables(_split_at(den, lambda t: t.is_command(r"\partial")))
+        elif (num and _is_d(num[0]) and len(den) > 1 and _is_d(den[0])
+              and not den[1].is_char("_", "^", "'") and not (len(num) > 1 and num[1].is_char("_"))):
+            order, rest = self.order(num[1:])
+            variables = self.variables([den[1:]])
+        else:
+            return None
+        if order != sum(n for _, n in variables):
+            raise ParseError("the orders of the derivative do not match")
+        if not rest:
+            return _DerivativeOperator(variables)
+        return _derivative(self.sub(rest), variables)
+
+    def order(self, tokens: list[Token]) -> tuple[int, list[Token]]:
+        if tokens and tokens[0].is_char("^"):
+            inner = _Parser(tokens[1:], self.vocab, self.depth + 1)
+            exponent = inner.argument_tokens()
+            if len(exponent) != 1 or exponent[0].kind != "number":
+                raise ParseError("the order of a derivative is not a number")
+            return int(exponent[0].text), inner.tokens[inner.pos:]
+        return 1, tokens
+
+    def variables(self, chunks: list[list[Token]]) -> tuple[tuple[sp.Expr, int], ...]:
+        out = []
+        for chunk in chunks:
+            value = self.sub(chunk)
+            base, exponent = value.as_base_exp() if isinstance(value, sp.Pow) else (value, 1)
+            if isinstance(base, (sp.Symbol, sp.Indexed)) and isinstance(exponent, sp.Integer):
+                out.append((base, int(exponent)))
+            else:
+                out.append((value, 1))
+        if not out:
+            raise ParseError("a derivative with no variable")
+        return tuple(out)
+
+    def square_root(self) -> sp.Expr:
+        degree = None
+        if self.at("["):
+            self.pos += 1
+            start = self.pos
+            while not self.at("]"):
+                self.next()
+            degree = self.sub(self.tokens[start:self.pos])
+            self.pos += 1
+        radicand = self.sub(self.argument_tokens())
+        return sp.sqrt(radicand) if degree is None else _power(radicand, 1 / degree)
+
+    def left_right(self) -> sp.Expr:
+        opening = self.next()
+        if opening.text == r"\|":
+            value = self.name_only()
+        else:
+            if opening.text == "|":
+                self.in_abs += 1
+            value = self.expression()
+            if opening.text == "|":
+                self.in_abs -= 1
+        if self.at(","):
+            raise ParseError("a list where an expression was expected")
+        self.expect(r"\right")
+        closing = self.next()
+        if opening.text == "." or closing.text == "." and self.at("_", "^"):
+            raise ParseError(r"\left. ... \right| (an evaluation bar) is not understood")
+        if opening.text == "|":
+            return sp.Abs(value)
+        if opening.text == r"\|":
+            return _norm(value)
+        if opening.text not in ("(", "[") and not opening.is_command(r"\langle"):
+            raise ParseError(f"unexpected delimiter {opening.text!r}")
+        return value
+
+    # --- sums and functions -----------------------------------------------------------
+
+    def big_operator(self, kind: type) -> sp.Expr:
+        sub = sup = None
+        while self.at("_", "^"):
+            which = self.next().text
+            tokens = self.argument_tokens()
+            if which == "_":
+                sub = tokens
+            else:
+                sup = tokens
+        if sub is None:
+            raise ParseError("a sum without an index")
+        parts = _split_at_equals(sub)
+        names = _index_names(parts[0])
+        if names is None or len(names) != 1:
+            raise ParseError("the index of a sum is not understood")
+        index = index_symbol(names[0])
+        lower = self.sub(parts[1]) if len(parts) == 2 else sp.Integer(1)
+        upper = self.sub(sup) if sup is not None else self.vocab.bound_of(names[0])
+        body = self.summand()
+        return kind(body, (index, lower, upper))
+
+    def summand(self) -> sp.Expr:
+        value = self.full_factor()
+        while (tok := self.peek()) is not None:
+            follows = self.peek(1)
+            if self.starts_factor(tok) and not tok.is_command(r"\sum", r"\prod"):
+                value = value * self.full_factor()
+            elif (tok.text in MULTIPLY and follows is not None
+                  and not follows.is_command(r"\sum", r"\prod")):
+                self.pos += 1
+                value = value * self.signed()
+            else:
+                break
+        return value
+
+    def function(self, name: str) -> sp.Expr:
+        power = base = None
+        primes = 0
+        while True:
+            if self.at("^") and power is None:
+                self.pos += 1
+                power = self.sub(self.argument_tokens())
+                if power.is_negative:
+                    raise ParseError(f"\\{name}^{{{power}}} (an inverse?) is not understood")
+            elif self.at("_") and name == "log" and base is None:
+                self.pos += 1
+                base = self.sub(self.argument_tokens())
+            elif self.at("'") or self.peek() is not None and self.peek().is_command(r"\prime"):
+                self.pos += 1
+                primes += 1
+            else:
+                break
+        args = self.function_arguments()
+        if len(args) != 1 and name not in VARIADIC:
+            raise ParseError(f"\\{name} takes one argument")
+        value = _apply(name, args, primes)
+        if base is not None:
+            value = value / sp.log(base)
+        return _power(value, power) if power is not None else value
+
+    def function_arguments(self) -> list[sp.Expr]:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("a function without an argument")
+        if tok.is_char("(", "[") or tok.is_command(r"\left"):
+            self.pos += 1
+            if tok.is_command(r"\left"):
+                opening = self.next()
+                if not opening.is_char("(", "["):
+                    self.pos -= 2
+                    return [self.argument()]
+            args = [self.expression()]
+            while self.at(","):
+                self.pos += 1
+                args.append(self.expression())
+            if tok.is_command(r"\left"):
+                self.expect(r"\right")
+                self.next()
+            else:
+                self.expect(")" if tok.text == "(" else "]")
+            return args
+        return [self.argument()]
+
+    def argument(self) -> sp.Expr:
+        """The argument of \\log y_T written without parentheses: simple factors side by side."""
+        value = self.full_factor()
+        while (tok := self.peek()) is not None and (
+            tok.kind in ("letter", "number") or tok.kind == "command" and tok.text[1:] in GREEK
+        ):
+            value = value * self.full_factor()
+        return value
+
+
+# --- helpers that build SymPy objects ---------------------------------------------------
+
+
+def _number(text: str) -> sp.Rational:
+    if len(text) > MAX_DIGITS:
+        raise ParseError("a number with too many digits")
+    return sp.Rational(text)
+
+
+def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    """base**exponent, refusing powers whose value would be astronomically large."""
+    if exponent.is_Number and base not in (sp.S.Zero, sp.S.One, sp.S.NegativeOne):
+        if abs(exponent) > MAX_EXPONENT:
+            raise ParseError("an exponent too large to work with")
+        if base.is_Rational:
+            p, q = base.as_numer_denom()
+            digits = abs(float(exponent)) * abs(math.log10(abs(int(p))) - math.log10(int(q)))
+            if digits > MAX_DIGITS * 10:
+                raise ParseError("a power too large to work with")
+    return sp.Pow(base, exponent)
+
+
+def _apply(name: str, args: list[sp.Expr], primes: int) -> sp.Expr:
+    build = FUNCTIONS[name]
+    if not primes:
+        return build(*args)
+    if len(args) != 1:
+        raise ParseError(f"a derivative of \\{name} with several arguments")
+    x = sp.Dummy("x", real=True)
+    return sp.diff(build(x), x, primes).xreplace({x: args[0]})
+
+
+def _dot(name: str, right: sp.Expr | _Transposed | _DerivativeOperator) -> sp.Expr:
+    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed."""
+    if not isinstance(right, sp.Expr):
+        raise ParseError(f"{name}^T times something that is not a vector")
+    index = index_symbol(DOT_INDEX)
+    vectors = real_bare_symbols(right)
+    if not vectors or right.has(sp.Indexed):
+        raise ParseError(f"{name}^T times something that is not a vector")
+    member = right.xreplace({v: family(str(v))[index] for v in vectors})
+    return sp.Sum(family(name)[index] * member, (index, 1, _dot_bound()))
+
+
+def _dot_bound() -> sp.Symbol:
+    return size_symbol(DEFAULT_SIZE)
+
+
+def _norm(vector: sp.Expr) -> sp.Expr:
+    if not isinstance(vector, sp.Symbol):
+        raise ParseError("a norm of something other than a vector name")
+    index = index_symbol(DOT_INDEX)
+    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, _dot_bound())))
+
+
+def _derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Expr:
+    """An unevaluated derivative; d f / d(u) for an expression u in one variable v is f_v / u_v."""
+    plain = [(v, n) for v, n in variables if isinstance(v, (sp.Symbol, sp.Indexed))]
+    for v, _ in plain:
+        if v.is_integer:
+            raise ParseError(f"a derivative with respect to the index {v}")
+    if len(plain) == len(variables):
+        return sp.Derivative(f, *plain)
+    if len(variables) != 1:
+        raise ParseError("a mixed derivative with respect to an expression")
+    u = variables[0][0]
+    leaves = real_bare_symbols(u) | u.atoms(sp.Indexed)
+    if len(leaves) != 1 or u.has(example):
+        raise ParseError("a derivative with respect to an expression of several variables")
+    (v,) = leaves
+    return sp.Derivative(f, v) / sp.Derivative(u, v)
+
+
+# --- helpers on token lists -------------------------------------------------------------
+
+
+def _is_d(tok: Token) -> bool:
+    return tok.kind == "letter" and tok.text == "d"
+
+
+def _is_greek(tokens: list[Token]) -> bool:
+    return len(tokens) == 1 and tokens[0].kind == "command" and tokens[0].text[1:] in GREEK
+
+
+def _part_name(tokens: list[Token]) -> str:
+    return tokens[0].text.lstrip("\\")
+
+
+def _text_group(tokens: list[Token]) -> bool:
+    """``\\text{CE}``, ``\\mathrm{CE}`` as a subscript: a name suffix."""
+    return (len(tokens) >= 3 and tokens[0].kind == "command"
+            and tokens[0].text in (r"\text", r"\mathrm", r"\textrm", r"\mathit")
+            and all(t.kind in ("letter", "number") for t in tokens[2:-1]))
+
+
+def _index_names(tokens: list[Token]) -> list[str] | None:
+    """Index names in a subscript: ``k``, ``k'``, ``kT`` (two indices); None if not indices."""
+    names: list[str] = []
+    for t in tokens:
+        if t.kind == "letter":
+            names.append(t.text)
+        elif (t.is_char("'") or t.is_command(r"\prime")) and names:
+            names[-1] += "'"
+        else:
+            return None
+    return names or None
+
+
+def _index_of(tokens: list[Token]) -> sp.Expr | None:
+    """The index of a family member: a letter (k, k'), a number, or a letter plus/minus a number."""
+    names = _index_names(tokens)
+    if names is not None and len(names) == 1:
+        return index_symbol(names[0])
+    if len(tokens) == 1 and tokens[0].kind == "number" and tokens[0].text.isdigit():
+        return _number(tokens[0].text)
+    if (len(tokens) == 3 and tokens[0].kind == "letter" and tokens[1].is_char("+", "-")
+            and tokens[2].kind == "number" and tokens[2].text.isdigit()):
+        step = _number(tokens[2].text)
+        return index_symbol(tokens[0].text) + (step if tokens[1].text == "+" else -step)
+    return None
+
+
+def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+    return _split_at(tokens, lambda t: t.is_char(","), keep_first=True)
+
+
+def _split_at(tokens: list[Token], separator, keep_first: bool = False) -> list[list[Token]]:
+    """Split at separators outside braces; the separators themselves are dropped."""
+    parts: list[list[Token]] = [[]]
+    level = 0
+    for t in tokens:
+        if t.is_char("{", "(", "["):
+            level += 1
+        elif t.is_char("}", ")", "]"):
+            level -= 1
+        if level == 0 and separator(t):
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    if not keep_first and not parts[0]:
+        parts = parts[1:]
+    return parts
+
+
+def _split_at_equals(tokens: list[Token]) -> list[list[Token]]:
+    for i, t in enumerate(tokens):
+        if t.is_char("="):
+            return [tokens[:i], tokens[i + 1:]]
+    return [tokens]

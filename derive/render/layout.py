@@ -1,0 +1,368 @@
+"""Turn a Derivation into display-ready pieces: chains of equalities, case blocks, notes.
+
+Everything mathematical is printed here (through :mod:`derive.printing`); the templates
+only place the resulting strings. A chain is a run of steps where each step's left side is
+the previous step's right side, shown as ``lhs = rhs_1 = rhs_2``. Lines too wide for the
+page are broken at the terms of a sum (or the factors of a product), then set in ``\\small``,
+and as a last resort the notes leave the margin for a lettered legend under the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import sympy as sp
+
+from derive.printing import latex, latex_pieces, text
+from derive.render.measure import BINARY, width_em
+from derive.steps import Definition, Derivation, Section, Step, Verification
+
+TEXT_WIDTH_EM = 39.0
+"""The report's \\linewidth in em (A4, 2.5 cm margins, 11 pt), a little under the true 41."""
+NOTE_FRACTION = 0.3
+"""Width of the note column beside equations, as a fraction of \\linewidth."""
+SMALL = 0.9
+"""Size of \\small relative to the body font."""
+CONTINUATION = r"\quad {} "
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True)
+class Note:
+    """What is said beside a line: the rule, why it holds, and how it was checked."""
+
+    rule: str
+    justification: str = ""
+    mark: str = ""
+    method: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One display line ``lhs relation rhs``; lhs and relation are empty on continuations."""
+
+    lhs: str
+    relation: str
+    rhs: str
+    note: Note | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Consecutive equalities typeset as one aligned block."""
+
+    lines: tuple[Line, ...]
+    small: bool = False
+    legend: bool = False
+    aside: bool = False
+
+    @property
+    def notes(self) -> tuple[Line, ...]:
+        """The lines that carry a note, for the legend under the chain."""
+        return tuple(line for line in self.lines if line.note is not None)
+
+
+@dataclass(frozen=True)
+class CaseBlock:
+    """The chains that hold under one case (condition empty when they always hold)."""
+
+    condition: str
+    description: str
+    chains: tuple[Chain, ...]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """``lhs = {rhs_1 if c_1; rhs_2 if c_2}``: the end of each case, side by side."""
+
+    lhs: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section of a derivation, ready for the template."""
+
+    key: str
+    title: str
+    intro: str
+    blocks: tuple[CaseBlock, ...]
+    summary: CaseSummary | None
+
+
+@dataclass(frozen=True)
+class Display:
+    """A single displayed equation with its note (the result, the vector form)."""
+
+    tex: str
+    note: Note
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How the steps of a derivation were verified."""
+
+    steps: int
+    symbolic: int
+    numeric: int
+    fewest_points: int
+    most_points: int
+
+    def __add__(self, other: Counts) -> Counts:
+        fewest = [c.fewest_points for c in (self, other) if c.numeric]
+        return Counts(
+            steps=self.steps + other.steps,
+            symbolic=self.symbolic + other.symbolic,
+            numeric=self.numeric + other.numeric,
+            fewest_points=min(fewest, default=0),
+            most_points=max(self.most_points, other.most_points),
+        )
+
+
+@dataclass(frozen=True)
+class DerivationView:
+    """A derivation as strings and small records, everything a template needs."""
+
+    name: str
+    title: str
+    summary: str
+    definitions: Chain
+    gradient: str
+    chain_rule: str
+    path: str
+    sections: tuple[SectionView, ...]
+    result: Display
+    vector_form: Display
+    update: Chain
+    notes: tuple[str, ...]
+    counts: Counts
+    loss: str
+
+
+NO_COUNTS = Counts(0, 0, 0, 0, 0)
+
+
+def note_for(step: Step) -> Note:
+    """The note of a verified step."""
+    v: Verification = step.verification
+    return Note(step.rule, step.justification, v.short(), v.method, v.describe())
+
+
+def _pack(pieces: Sequence[str], first_room: float, room: float) -> list[str] | None:
+    """Greedily join pieces into lines of the given widths; None when one piece cannot fit."""
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current} {piece}" if current else piece
+        limit = first_room if not lines else room
+        if width_em(candidate) <= limit:
+            current = candidate
+            continue
+        if not current:
+            return None
+        lines.append(current)
+        current = piece
+        if width_em(current) > room:
+            return None
+    lines.append(current)
+    return lines
+
+
+def _step_lines(step: Step, room: float) -> list[str] | None:
+    """The right side of a step as one or more display lines fitting ``room`` em."""
+    whole = latex(step.rhs)
+    if width_em(whole) <= room:
+        return [whole]
+    return _pack(latex_pieces(step.rhs), room, room - width_em(CONTINUATION))
+
+
+def _lines_for(
+    steps: Sequence[Step], room: float, legend: bool, first_lhs: str | None = None
+) -> list[Line] | None:
+    """The display lines of a chain of steps, or None if it does not fit in ``room`` em."""
+    lhs = first_lhs if first_lhs is not None else latex(steps[0].lhs)
+    rhs_room = room - width_em(lhs) - BINARY
+    lines: list[Line] = []
+    for position, step in enumerate(steps):
+        broken = _step_lines(step, rhs_room)
+        if broken is None:
+            return None
+        note = note_for(step)
+        label = LETTERS[position % len(LETTERS)] if legend else ""
+        lines.append(Line(lhs if position == 0 else "", "=", broken[0], note, label))
+        lines.extend(Line("", "", CONTINUATION + more) for more in broken[1:])
+    return lines
+
+
+def layout_chain(steps: Sequence[Step], aside: bool = False) -> Chain:
+    """Lay out a chain: notes beside if it fits, else smaller, else notes in a legend."""
+    beside = TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0
+    below = TEXT_WIDTH_EM - 3.0
+    attempts = ((beside, False, False), (beside / SMALL, True, False), (below, False, True))
+    for room, small, legend in attempts:
+        lines = _lines_for(steps, room, legend)
+        if lines is not None:
+            return Chain(tuple(lines), small=small or aside, legend=legend, aside=aside)
+    room = below / SMALL
+    lines = _lines_for(steps, room, True) or [
+        Line(latex(steps[0].lhs) if i == 0 else "", "=", latex(s.rhs), note_for(s), LETTERS[i])
+        for i, s in enumerate(steps)
+    ]
+    return Chain(tuple(lines), small=True, legend=True, aside=aside)
+
+
+def chains_of(steps: Iterable[Step]) -> list[list[Step]]:
+    """Split steps into chains: a step continues the chain when its lhs is the previous rhs."""
+    chains: list[list[Step]] = []
+    for step in steps:
+        if chains and chains[-1][-1].rhs == step.lhs:
+            chains[-1].append(step)
+        else:
+            chains.append([step])
+    return chains
+
+
+def _chains_with_asides(steps: Sequence[Step]) -> tuple[Chain, ...]:
+    """Each chain, followed by the side derivations (substeps) of its steps."""
+    out: list[Chain] = []
+    for chain in chains_of(steps):
+        out.append(layout_chain(chain))
+        for step in chain:
+            out.extend(layout_chain(sub, aside=True) for sub in chains_of(step.substeps))
+    return out
+
+
+def _case_key(step: Step) -> sp.Basic | None:
+    if step.case is None or step.case.holds_everywhere:
+        return None
+    return step.case.condition
+
+
+def _case_summary(blocks: Sequence[tuple[sp.Basic, list[Step]]]) -> CaseSummary | None:
+    """``lhs = {...}`` for the last left side whose chain appears under every case."""
+    if len(blocks) < 2:
+        return None
+    ends = []
+    for _, steps in blocks:
+        ends.append({chain[0].lhs: chain[-1].rhs for chain in chains_of(steps)})
+    common = [lhs for lhs in ends[0] if all(lhs in e for e in ends[1:])]
+    if not common:
+        return None
+    lhs = common[-1]
+    rows = tuple((latex(e[lhs]), latex(condition)) for (condition, _), e in zip(blocks, ends))
+    return CaseSummary(latex(lhs), rows)
+
+
+def layout_section(section: Section) -> SectionView:
+    """A section grouped into case blocks, with a cases summary when the cases share a lhs."""
+    blocks: list[CaseBlock] = []
+    cased: list[tuple[sp.Basic, list[Step]]] = []
+    for key, group in groupby(section.steps, key=_case_key):
+        steps = list(group)
+        case = steps[0].case
+        condition = "" if key is None else latex(key)
+        description = ""
+        if case is not None and not case.holds_everywhere and case.text != text(key):
+            description = case.text
+        blocks.append(CaseBlock(condition, description, _chains_with_asides(steps)))
+        if key is not None:
+            cased.append((key, steps))
+    return SectionView(
+        section.key, section.title, section.intro, tuple(blocks), _case_summary(cased)
+    )
+
+
+def layout_definitions(definitions: Sequence[Definition]) -> Chain:
+    """The model's definitions as aligned lines with their descriptions beside them."""
+    lines = tuple(Line(latex(d.lhs), "=", latex(d.rhs), Note(d.description)) for d in definitions)
+    widest = max((width_em(f"{line.lhs} = {line.rhs}") for line in lines), default=0.0)
+    return Chain(lines, small=widest > TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0)
+
+
+def chain_rule(chain: Sequence[sp.Expr]) -> tuple[str, str, str]:
+    """For a path (L, y, z, w): dL/dw, the chain-rule product, and the path as w -> z -> y -> L."""
+    if len(chain) < 2:
+        return "", "", ""
+    factors = [sp.Derivative(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+    product = factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+    path = r" \to ".join(latex(v) for v in reversed(chain))
+    return latex(sp.Derivative(chain[0], chain[-1])), latex(product), path
+
+
+def _display(step: Step, boxed: bool, prefix: str = "") -> Display:
+    equation = f"{prefix}{latex(step.lhs)} = {latex(step.rhs)}"
+    small = width_em(equation) > TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0
+    return Display(rf"\boxed{{{equation}}}" if boxed else equation, note_for(step), small)
+
+
+def layout_update(derivation: Derivation) -> Chain:
+    """``parameter <- w - alpha dJ/dw = ...`` as a two-line aligned chain."""
+    rule = derivation.update_rule
+    first = Line(latex(rule.parameter), r"\leftarrow", latex(rule.step.lhs))
+    rest = _lines_for([rule.step], TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0, False, "")
+    if rest is None:
+        rest = [Line("", "=", latex(rule.step.rhs), note_for(rule.step))]
+    return Chain((first, *rest), small=len(rest) > 1)
+
+
+def _all_steps(derivation: Derivation) -> list[Step]:
+    """Every distinct step shown, substeps included, each once."""
+    seen: dict[Step, None] = {}
+
+    def visit(step: Step) -> None:
+        seen.setdefault(step, None)
+        for sub in step.substeps:
+            visit(sub)
+
+    for step in (*derivation.steps, derivation.result, derivation.vector_form):
+        visit(step)
+    visit(derivation.update_rule.step)
+    return list(seen)
+
+
+def count_verifications(derivation: Derivation) -> Counts:
+    """How many distinct steps were proved symbolically and how many checked numerically."""
+    steps = _all_steps(derivation)
+    numeric = [s.verification.points for s in steps if s.verification.method == "numeric"]
+    return Counts(
+        steps=len(steps),
+        symbolic=len(steps) - len(numeric),
+        numeric=len(numeric),
+        fewest_points=min(numeric, default=0),
+        most_points=max(numeric, default=0),
+    )
+
+
+def loss_definition(derivation: Derivation) -> str:
+    """The definition of the model's loss as LaTeX (``L = ...``), or '' if it has none."""
+    loss = derivation.model.loss
+    for d in derivation.definitions:
+        if d.lhs == loss:
+            return f"{latex(d.lhs)} = {latex(d.rhs)}"
+    return ""
+
+
+def layout_derivation(derivation: Derivation) -> DerivationView:
+    """The whole derivation, laid out."""
+    gradient, product, path = chain_rule(derivation.model.chain)
+    return DerivationView(
+        name=derivation.name,
+        title=derivation.title,
+        summary=derivation.summary,
+        definitions=layout_definitions(derivation.definitions),
+        gradient=gradient,
+        chain_rule=product,
+        path=path,
+        sections=tuple(layout_section(s) for s in derivation.sections),
+        result=_display(derivation.result, boxed=True),
+        vector_form=_display(derivation.vector_form, boxed=False),
+        update=layout_update(derivation),
+        notes=derivation.notes,
+        counts=count_verifications(derivation),
+        loss=loss_definition(derivation),
+    )

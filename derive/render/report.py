@@ -1,0 +1,242 @@
+"""Build the PDF report: derive, check, draw, render the templates, compile.
+
+``build_report`` gathers plain data from the rest of derive (derivations, the SVM-versus-
+softmax table, the numeric agreement of the gradients, the check of a hand-written
+derivation), lays it out, renders ``templates/report.tex`` and compiles it with
+:mod:`derive.render.pdf`. Cheap checks of the user's input come first, so a bad path or
+name fails in a moment rather than after the slow work.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from derive.errors import BuildError, DeriveError, InputError
+from derive.render.layout import (
+    NO_COUNTS,
+    NOTE_FRACTION,
+    DerivationView,
+    layout_derivation,
+)
+from derive.render.pdf import compile_pdf
+from derive.render.templates import TEMPLATE_DIR, render
+
+DEFAULT_NAMES = ("logistic", "softmax", "svm")
+DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
+DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "softmax_derivation.md"
+FIGURE = "loss-vs-margin.pdf"
+COMPARED = ("svm", "softmax")
+
+Progress = Callable[[str], None]
+
+
+@contextmanager
+def timed(progress: Progress, label: str) -> Iterator[None]:
+    """Report ``label ... 0.4 s`` once the enclosed work is done."""
+    start = time.perf_counter()
+    yield
+    progress(f"{label} ... {time.perf_counter() - start:.1f} s")
+
+
+def check_output(output: Path) -> Path:
+    """The output path, made absolute, once it is known that a PDF can be written there."""
+    output = Path(output).expanduser().absolute()
+    if output.suffix.lower() != ".pdf":
+        raise InputError(f"the report must be a .pdf file, got {output}")
+    if output.is_dir():
+        raise InputError(f"{output} is a directory: give the path of the PDF to write")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=output.parent, prefix=".derive-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot write the report to {output}: {reason}") from error
+    return output
+
+
+def check_names(names: Sequence[str] | None) -> list[str]:
+    """The derivations to include, in order, each once."""
+    if names is None:
+        return list(DEFAULT_NAMES)
+    if isinstance(names, str):
+        names = [names]
+    chosen = list(dict.fromkeys(str(n).strip().lower() for n in names))
+    if not chosen or not all(chosen):
+        raise InputError("no derivation named: choose from " + ", ".join(DEFAULT_NAMES))
+    return chosen
+
+
+def derive_all(names: Sequence[str], progress: Progress) -> list[Any]:
+    """The Derivation of each name; an unknown name is an InputError."""
+    from derive import derivation
+
+    found = []
+    for name in names:
+        with timed(progress, f"deriving {name}"):
+            try:
+                found.append(derivation(name))
+            except DeriveError:
+                raise
+            except (KeyError, LookupError, ValueError) as error:
+                raise InputError(
+                    f"unknown derivation {name!r}: choose from {', '.join(DEFAULT_NAMES)}"
+                ) from error
+    return found
+
+
+def agreement_rows(names: Sequence[str], progress: Progress) -> list[dict[str, Any]] | None:
+    """Rows of the numeric agreement table (model, N, D, K and the two largest errors)."""
+    try:
+        from derive.numeric.agreement import agreement_table
+    except ImportError:
+        progress("numeric agreement: derive.numeric.agreement is not available, table left out")
+        return None
+    with timed(progress, "numeric checks"):
+        rows = agreement_table(list(names))
+    return [row.to_dict() if hasattr(row, "to_dict") else dict(row) for row in rows]
+
+
+def _format_value(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _as_text(value: object) -> str:
+    """A check-report field as one line of text (mappings become ``a = 1, b = 2``)."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        if {"lhs", "rhs"} <= value.keys():
+            return f"{value['lhs']} = {value['rhs']}"
+        return ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_as_text(v) for v in value)
+    return _format_value(value)
+
+
+def check_view(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A check report (``CheckReport.to_dict()``) with every field as text, for the template."""
+    fields = ("line", "block", "step", "lhs", "rhs", "verdict", "detail")
+    steps = []
+    for step in report.get("steps", []):
+        row = {key: _as_text(step.get(key)) for key in fields}
+        row["counterexample"] = _as_text(step.get("counterexample"))
+        row["correction"] = _as_text(step.get("correction"))
+        steps.append(row)
+    summary = report.get("summary") or {}
+    return {
+        "file": _as_text(report.get("file")),
+        "steps": steps,
+        "refuted": [s for s in steps if s["verdict"] == "refuted"],
+        "summary": [(str(k).replace("_", " "), _as_text(v)) for k, v in summary.items()],
+    }
+
+
+def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] | None:
+    """The check of a hand-written derivation: the given file, else the shipped example."""
+    path = Path(check_file) if check_file is not None else DEFAULT_CHECK
+    if check_file is None and not path.exists():
+        return None
+    if not path.is_file():
+        raise InputError(f"cannot read {path}: no such file")
+    try:
+        from derive.check import check_file as check
+    except ImportError as error:
+        if check_file is not None:
+            raise BuildError("derive.check is not available: cannot check a file") from error
+        progress("check: derive.check is not available, section left out")
+        return None
+    with timed(progress, f"checking {path.name}"):
+        return check_view(check(path).to_dict())
+
+
+def comparison(views: Sequence[DerivationView]) -> dict[str, Any]:
+    """Data of the SVM-versus-softmax section: the table, the losses, summary numbers."""
+    from derive.table import comparison_table
+
+    rows = [row.to_dict() for row in comparison_table()]
+    for row in rows:
+        row["scores"] = [f"{s:g}" for s in row["scores"]]
+    least_hinge = min(row["svm"] for row in rows)
+    example = max((r for r in rows if r["svm"] == least_hinge), key=lambda r: r["softmax"])
+    return {
+        "rows": rows,
+        "losses": [{"title": v.title, "tex": v.loss} for v in views if v.name in COMPARED],
+        "figure": FIGURE,
+        "ln10": math.log(10),
+        "zero_hinge": sum(1 for row in rows if row["svm"] == 0),
+        "smallest_softmax": min(row["softmax"] for row in rows),
+        "example": example,
+    }
+
+
+def report_context(
+    views: Sequence[DerivationView],
+    title: str,
+    agreement: list[dict[str, Any]] | None = None,
+    compare: dict[str, Any] | None = None,
+    check: dict[str, Any] | None = None,
+    date: str | None = None,
+) -> dict[str, Any]:
+    """Everything templates/report.tex needs."""
+    counts = sum((v.counts for v in views), NO_COUNTS)
+    today = datetime.date.today()
+    return {
+        "title": title,
+        "date": date or f"{today.day} {today:%B %Y}",
+        "derivations": list(views),
+        "counts": counts,
+        "agreement": agreement,
+        "comparison": compare,
+        "check": check,
+        "note_width": NOTE_FRACTION,
+    }
+
+
+def render_report(context: Mapping[str, Any]) -> str:
+    """The LaTeX source of the report."""
+    return render("report.tex", **context)
+
+
+def build_report(
+    output: Path,
+    names: Sequence[str] | None = None,
+    title: str | None = None,
+    check_file: Path | None = None,
+    progress: Progress = print,
+) -> Path:
+    """Build the PDF report of the named derivations at ``output`` (a .pdf) and return it.
+
+    The .tex is written beside the PDF before compiling, so it exists even when TeX is
+    missing (then a BuildError says how to install it). A failed build leaves any earlier
+    PDF untouched.
+    """
+    output = check_output(output)
+    chosen = check_names(names)
+    if check_file is not None and not Path(check_file).is_file():
+        raise InputError(f"cannot read {check_file}: no such file")
+    derivations = derive_all(chosen, progress)
+    views = [layout_derivation(d) for d in derivations]
+    agreement = agreement_rows(chosen, progress)
+    check = check_report(check_file, progress)
+    compare, files = None, {}
+    if any(name in COMPARED for name in chosen):
+        from derive.render.figures import loss_vs_margin
+
+        with timed(progress, "figures"):
+            compare = comparison(views)
+            files[FIGURE] = loss_vs_margin()
+    context = report_context(views, title or DEFAULT_TITLE, agreement, compare, check)
+    source = render_report(context)
+    with timed(progress, f"compiling {output.name}"):
+        compile_pdf(source, output, files)
+    return output

@@ -1,0 +1,79 @@
+"""A derivation as plain text for a terminal: every step with its rule, case and check."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+
+from derive.printing import text
+from derive.render.layout import chains_of
+from derive.steps import Derivation, Step
+
+INDENT = "  "
+WIDTH = 88
+
+
+def _wrapped(prefix: str, body: str) -> list[str]:
+    return textwrap.wrap(body, WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+
+
+def _step_notes(step: Step, indent: str) -> list[str]:
+    """The rule, why it holds, and how it was checked, under the step's line."""
+    why = f"{step.rule}: {step.justification}" if step.justification else step.rule
+    lines = _wrapped(f"{indent}    by ", why)
+    lines += _wrapped(f"{indent}    ", step.verification.describe())
+    return lines
+
+
+def _chain_lines(steps: list[Step], indent: str) -> Iterator[str]:
+    """``lhs = rhs_1``, then ``= rhs_2`` under the equals sign, each with its notes."""
+    lhs = text(steps[0].lhs)
+    pad = " " * len(lhs)
+    for position, step in enumerate(steps):
+        yield f"{indent}{lhs if position == 0 else pad} = {text(step.rhs)}"
+        yield from _step_notes(step, indent)
+        for sub in chains_of(step.substeps):
+            yield f"{indent}    where"
+            yield from _chain_lines(sub, indent + "      ")
+
+
+def _case_label(step: Step) -> str:
+    case = step.case
+    if case is None or case.holds_everywhere:
+        return ""
+    condition = text(case.condition)
+    return condition if case.text == condition else f"{condition} ({case.text})"
+
+
+def derivation_text(derivation: Derivation) -> str:
+    """The whole derivation as plain text, one step per line with its notes under it."""
+    out = [derivation.title, "=" * len(derivation.title)]
+    out += textwrap.wrap(derivation.summary, WIDTH)
+    out += ["", "Definitions"]
+    out += [
+        f"{INDENT}{text(d.lhs)} = {text(d.rhs)}    ({d.description})"
+        for d in derivation.definitions
+    ]
+    for number, section in enumerate(derivation.sections, start=1):
+        out += ["", f"{number}. {section.title}"]
+        out += _wrapped(INDENT, section.intro) if section.intro else []
+        case = ""
+        for chain in chains_of(section.steps):
+            label = _case_label(chain[0])
+            if label and label != case:
+                out.append(f"{INDENT}Case {label}:")
+            case = label
+            indent = INDENT * (2 if label else 1)
+            out.extend(_chain_lines(chain, indent))
+    result, vector, update = derivation.result, derivation.vector_form, derivation.update_rule
+    out += ["", "Result", f"{INDENT}{text(result.lhs)} = {text(result.rhs)}"]
+    out += _step_notes(result, INDENT)
+    out += ["", "Vector form", f"{INDENT}{text(vector.lhs)} = {text(vector.rhs)}"]
+    out += _step_notes(vector, INDENT)
+    out += ["", "Gradient descent"]
+    out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
+    out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
+    out += _step_notes(update.step, INDENT)
+    for note in derivation.notes:
+        out += [""] + _wrapped("Note: ", note)
+    return "\n".join(out) + "\n"
