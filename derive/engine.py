@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from derive import algebra
-from derive.calculus import Rule, differentiate
+from derive.calculus import NoRule, Rule, differentiate
 from derive.context import Context
 from derive.errors import NoRuleError
 from derive.functions import example
@@ -68,10 +68,11 @@ def derive_model(model: Model) -> Derivation:
     """Derive, simplify and verify the gradient of ``model``'s loss by its parameter."""
     rec = _Recorder(_context(model), [])
     chain = model.chain
+    rules = _rule_trees(model)
     sections = [_overview(model, rec)]
     local_results: dict[tuple, sp.Expr] = {}
     for upper, lower in zip(chain, chain[1:], strict=False):
-        section, value = _local_section(model, rec, upper, lower)
+        section, value = _local_section(model, rec, upper, lower, rules[(upper, lower)])
         sections.append(section)
         local_results[(upper, lower)] = value
 
@@ -93,7 +94,7 @@ def derive_model(model: Model) -> Derivation:
     return Derivation(
         name=model.name, title=model.title, summary=model.summary, model=model,
         definitions=_definitions(model), sections=tuple(sections), result=result,
-        vector_form=vector_step, update_rule=update, notes=model.notes,
+        vector_form=vector_step, update_rule=update, score_gradient=signal, notes=model.notes,
     )
 
 
@@ -176,7 +177,7 @@ def _tidy(rec: _Recorder, model: Model, variable: sp.Expr) -> sp.Expr:
     staged = expr
     for rw in model.rewrites:
         staged = algebra.rewrite(staged, rw.pattern, rw.result)
-    staged = algebra.reverse_definitions(staged, model.definitions())
+    staged = algebra.reverse_definitions(staged, tuple(s.definition() for s in model.stages))
     if staged != expr:
         rec.chain(staged, "stage symbols", "write the result in the stage symbols")
     simplified = _simplify(staged)
@@ -197,9 +198,23 @@ def _simplify(expr: sp.Expr) -> sp.Expr:
     return simplified if sp.count_ops(simplified) <= sp.count_ops(expr) else expr
 
 
-def _local_section(model: Model, rec: _Recorder, upper, lower) -> tuple[Section, sp.Expr]:
-    definition = _stage_expr(model, upper)
-    rule = differentiate(definition, lower)
+def _rule_trees(model: Model) -> dict[tuple, Rule]:
+    """The rule tree of every local derivative, before anything is verified or shown."""
+    trees = {}
+    for upper, lower in zip(model.chain, model.chain[1:], strict=False):
+        rule = differentiate(_stage_expr(model, upper), lower)
+        missing = [r for r in rule.walk() if isinstance(r, NoRule)]
+        if missing:
+            raise NoRuleError(
+                f"no differentiation rule covers d/d{missing[0].var} of {missing[0].expr} "
+                f"(needed for d{upper}/d{lower} in model {model.name!r})"
+            )
+        trees[(upper, lower)] = rule
+    return trees
+
+
+def _local_section(model: Model, rec: _Recorder, upper, lower,
+                   rule: Rule) -> tuple[Section, sp.Expr]:
     rec.add(sp.Derivative(upper, lower), rule.lhs, "definition",
             f"substitute the definition of {upper}")
     _expand_levels(rec, rule)

@@ -41,7 +41,8 @@ class Model:
 
     ``chain`` runs from the loss to the parameter, e.g. (L, y, z, w_j); each consecutive pair
     is one local derivative. ``score`` is the linear score in that chain (z = w.x) whose
-    derivative times the input gives the parameter gradient (the vector form).
+    derivative times the input gives the parameter gradient (the vector form). ``label`` is
+    the index of the correct class (T, y_i) in a K-class model, None for a binary one.
     """
 
     name: str
@@ -51,6 +52,7 @@ class Model:
     chain: tuple[sp.Expr, ...]
     assumptions: tuple[Definition, ...] = ()
     rewrites: tuple[Rewrite, ...] = ()
+    label: sp.Symbol | None = None
     index_bounds: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()

@@ -57,11 +57,11 @@ def _is_plain(expr: sp.Expr) -> bool:
 
 
 def _reading_order(factors: list[sp.Expr]) -> list[sp.Expr]:
-    """Plain factors, then bracketed sums, then the rest: y (1 - y), (1 - t) log(1 - y)."""
-    plain = [f for f in factors if _is_plain(f)]
-    sums = [f for f in factors if not _is_plain(f) and f.is_Add]
-    rest = [f for f in factors if not _is_plain(f) and not f.is_Add]
-    return plain + sums + rest
+    """SymPy's order, except that a plain factor moves in front of a sum that contains it:
+    y_k (1 - y_k) rather than (1 - y_k) y_k, while (y - t) x_j stays as it is."""
+    sums = [f for f in factors if f.is_Add]
+    leading = [f for f in factors if _is_plain(f) and any(s.has(f) for s in sums)]
+    return leading + [f for f in factors if not any(f is g for g in leading)]
 
 
 def _heaviside_value(expr: sp.Heaviside) -> sp.Expr | None:
@@ -210,8 +210,8 @@ class DeriveLatexPrinter(LatexPrinter):
         factors = _reading_order(list(sp.Mul.make_args(numer)))
         if denom == 1:
             return sign + " ".join(self._factor_pieces(factors, cdot=False))
-        heavy = [f for f in factors if f.has(sp.Sum, sp.Derivative)]
-        light = [f for f in factors if not f.has(sp.Sum, sp.Derivative)]
+        heavy = [f for f in factors if isinstance(f, sp.Sum | sp.Derivative)]
+        light = [f for f in factors if not isinstance(f, sp.Sum | sp.Derivative)]
         if len(light) == 1:
             top = self._print(light[0])
         else:
@@ -362,8 +362,8 @@ class DeriveTextPrinter(StrPrinter):
         factors = _reading_order(list(sp.Mul.make_args(numer)))
         if denom == 1:
             return sign + self._product(factors)
-        heavy = [f for f in factors if f.has(sp.Sum, sp.Derivative)]
-        light = [f for f in factors if not f.has(sp.Sum, sp.Derivative)]
+        heavy = [f for f in factors if isinstance(f, sp.Sum | sp.Derivative)]
+        light = [f for f in factors if not isinstance(f, sp.Sum | sp.Derivative)]
         top = self._product(light) if light else "1"
         bottom = self._print(denom)
         if not (denom.is_Atom or denom.is_Indexed or denom.is_Function or denom.is_Pow):

@@ -96,7 +96,11 @@ class UpdateRule:
 
 @dataclass(frozen=True)
 class Derivation:
-    """A complete, verified gradient derivation of one model."""
+    """A complete, verified gradient derivation of one model.
+
+    ``score_gradient`` is dL/dz, the derivative of the loss by the linear score, from which
+    the numeric gradient is built (G = dL/dz per example, grad = G^T X / N).
+    """
 
     name: str
     title: str
@@ -107,6 +111,7 @@ class Derivation:
     result: Step
     vector_form: Step
     update_rule: UpdateRule
+    score_gradient: sp.Expr = sp.S.One
     notes: tuple[str, ...] = field(default=())
 
     @property

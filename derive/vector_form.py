@@ -46,6 +46,10 @@ def _elementwise(signal: sp.Expr, class_index: sp.Symbol | None, rows, cols, con
     """Write g as a matrix expression of per-example families (Y - T), if it is elementwise."""
     if signal.has(sp.Sum, sp.KroneckerDelta, sp.Heaviside, sp.Function):
         return None
+    for term in sp.Add.make_args(sp.expand(signal)):
+        _, rest = term.as_coeff_Mul()
+        if not (rest.is_Symbol or isinstance(rest, sp.Indexed)):
+            return None  # only a signed sum of families is a matrix expression (Y - T)
     families = {}
     for atom in signal.atoms(sp.Indexed):
         if atom.indices != (class_index,):
@@ -65,7 +69,7 @@ def _elementwise(signal: sp.Expr, class_index: sp.Symbol | None, rows, cols, con
         entries[s.name] = (lambda r, c, s=s: example(s, r))
     try:
         matrix = signal.xreplace(replacements)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotImplementedError):
         return None
     if not isinstance(matrix, sp.MatrixExpr):
         return None

@@ -91,16 +91,35 @@ def _expand_examples(expr: sp.Expr, context: Context) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, example), expand)
 
 
+def rename_bound(expr: sp.Expr, taken: set) -> sp.Expr:
+    """Rename summation indices that clash with ``taken`` (capture-avoiding substitution)."""
+
+    def fresh(symbol: sp.Symbol) -> sp.Symbol:
+        name = symbol.name
+        while any(t.name == name for t in taken | expr.free_symbols):
+            name += "'"
+        return sp.Symbol(name, **symbol.assumptions0)
+
+    def rename(e: sp.Sum) -> sp.Expr:
+        index = e.limits[0][0]
+        if index not in taken:
+            return e
+        new = fresh(index)
+        return sp.Sum(e.function.xreplace({index: new}), (new, *e.limits[0][1:]), *e.limits[1:])
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
 def substitute_once(
     expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
     context: Context | None = None,
 ) -> sp.Expr:
     """Replace each defined symbol (or indexed family member) by its definition, one level deep."""
-    restore = {}
     if context is not None and expr.has(example):
         expr = _expand_examples(expr, context)
-        shield = {e: sp.Dummy("e") for e in expr.atoms(example)}
-        expr, restore = expr.xreplace(shield), {v: k for k, v in shield.items()}
+    # derivatives are evaluated by evaluate_derivatives; examples were expanded above
+    shield = {e: sp.Dummy("e") for e in expr.atoms(example, sp.Derivative)}
+    expr, restore = expr.xreplace(shield), {v: k for k, v in shield.items()}
     plain = {}
     for d in definitions:
         if _base_key(d.lhs) in keep:
@@ -112,7 +131,8 @@ def substitute_once(
                 return isinstance(e, sp.Indexed) and e.base == lhs.base
 
             def expand(e, lhs=lhs, rhs=d.rhs):
-                return rhs.xreplace(dict(zip(lhs.indices, e.indices, strict=True)))
+                fresh = rename_bound(rhs, set().union(*(i.free_symbols for i in e.indices)))
+                return fresh.xreplace(dict(zip(lhs.indices, e.indices, strict=True)))
 
             expr = expr.replace(member, expand)
         else:

@@ -72,3 +72,40 @@ def tokenize(source: str, offset: int = 0) -> list[Token]:
             tokens.append(Token("other", c, start))
             i += 1
     return tokens
+
+
+def group_end(tokens: list[Token] | tuple[Token, ...], start: int) -> int:
+    """The index just after the {group} that opens at ``start`` (the end, if it never closes)."""
+    level = 0
+    for i in range(start, len(tokens)):
+        if tokens[i].is_char("{"):
+            level += 1
+        elif tokens[i].is_char("}"):
+            level -= 1
+            if level == 0:
+                return i + 1
+    return len(tokens)
+
+
+def script_at(tokens: list[Token] | tuple[Token, ...], start: int) -> tuple[list[Token], int]:
+    """The argument of ``_`` or ``^`` at ``start``: a {group}'s content or one token; and the end."""
+    if start >= len(tokens):
+        return [], start
+    if tokens[start].is_char("{"):
+        end = group_end(tokens, start)
+        inner = tokens[start + 1:end - 1] if tokens[end - 1].is_char("}") else tokens[start + 1:end]
+        return list(inner), end
+    return [tokens[start]], start + 1
+
+
+def index_names(tokens: list[Token] | tuple[Token, ...]) -> list[str] | None:
+    """Index names in a subscript: ``k``, ``k'``, ``kT`` (two); None if it is not only indices."""
+    names: list[str] = []
+    for t in tokens:
+        if t.kind == "letter":
+            names.append(t.text)
+        elif (t.is_char("'") or t.is_command(r"\prime")) and names:
+            names[-1] += "'"
+        else:
+            return None
+    return names or None

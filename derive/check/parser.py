@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.check.lexer import Token
+from derive.check.lexer import Token, index_names
 from derive.check.symbols import (
     DEFAULT_SIZE,
     DOT_INDEX,
@@ -464,7 +464,7 @@ class _Parser:
     def kronecker_delta(self) -> sp.Expr:
         self.expect("_")
         sub = [t for t in self.argument_tokens() if not t.is_char(",")]
-        names = _index_names(sub)
+        names = index_names(sub)
         if names is not None and len(names) == 2:
             return sp.KroneckerDelta(index_symbol(names[0]), index_symbol(names[1]))
         index = _index_of(sub)
@@ -572,7 +572,7 @@ class _Parser:
         if sub is None:
             raise ParseError("a sum without an index")
         parts = _split_at_equals(sub)
-        names = _index_names(parts[0])
+        names = index_names(parts[0])
         if names is None or len(names) != 1:
             raise ParseError("the index of a sum is not understood")
         index = index_symbol(names[0])
@@ -748,22 +748,9 @@ def _text_group(tokens: list[Token]) -> bool:
             and all(t.kind in ("letter", "number") for t in tokens[2:-1]))
 
 
-def _index_names(tokens: list[Token]) -> list[str] | None:
-    """Index names in a subscript: ``k``, ``k'``, ``kT`` (two indices); None if not indices."""
-    names: list[str] = []
-    for t in tokens:
-        if t.kind == "letter":
-            names.append(t.text)
-        elif (t.is_char("'") or t.is_command(r"\prime")) and names:
-            names[-1] += "'"
-        else:
-            return None
-    return names or None
-
-
 def _index_of(tokens: list[Token]) -> sp.Expr | None:
     """The index of a family member: a letter (k, k'), a number, or a letter plus/minus a number."""
-    names = _index_names(tokens)
+    names = index_names(tokens)
     if names is not None and len(names) == 1:
         return index_symbol(names[0])
     if len(tokens) == 1 and tokens[0].kind == "number" and tokens[0].text.isdigit():

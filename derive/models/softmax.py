@@ -5,7 +5,7 @@ import sympy as sp
 from derive.model import Model, Rewrite, Stage
 from derive.steps import Definition
 
-k, kp, m, T, j, jp = sp.symbols("k k' m T j j'", integer=True, positive=True)
+k, kp, T, j, jp = sp.symbols("k k' T j j'", integer=True, positive=True)
 K, D = sp.symbols("K D", integer=True, positive=True)
 W, x, z, y, t = (sp.IndexedBase(name) for name in ("W", "x", "z", "y", "t"))
 L = sp.Symbol("L")
@@ -17,16 +17,17 @@ MODEL = Model(
     title="Softmax regression",
     summary="K-class classification with linear scores, the softmax and the cross-entropy loss.",
     stages=(
-        Stage(z[m], sp.Sum(W[m, jp] * x[jp], (jp, 1, D)), "linear scores z_k = w_k^T x"),
-        Stage(y[m], sp.exp(z[m]) / total, "softmax activation"),
+        Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores z_k = w_k^T x"),
+        Stage(y[k], sp.exp(z[k]) / total, "softmax activation"),
         Stage(L, -sp.Sum(t[kp] * sp.log(y[kp]), (kp, 1, K)), "cross-entropy loss"),
     ),
     chain=(L, y[T], z[k], W[k, j]),
     assumptions=(
-        Definition(t[m], sp.KroneckerDelta(m, T), "one-hot targets: t_k = 1 if k = T, else 0"),
+        Definition(t[k], sp.KroneckerDelta(k, T), "one-hot targets: t_k = 1 if k = T, else 0"),
     ),
     rewrites=(Rewrite(sp.exp(z[a]), y[a] * total, "e^{z_a} = y_a sum_k' e^{z_k'}"),),
-    index_bounds={k: K, kp: K, m: K, T: K, j: D, jp: D},
+    label=T,
+    index_bounds={k: K, kp: K, T: K, j: D, jp: D},
     notes=(
         "Only the correct class T has t_T = 1, so the loss reduces to -log y_T.",
     ),

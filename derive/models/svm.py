@@ -4,7 +4,7 @@ import sympy as sp
 
 from derive.model import Model, Stage
 
-j, k, m, c, d, dp = sp.symbols("j k m y_i d d'", integer=True, positive=True)
+j, k, c, d, dp = sp.symbols("j k y_i d d'", integer=True, positive=True)
 K, D = sp.symbols("K D", integer=True, positive=True)
 W, x, s = (sp.IndexedBase(name) for name in ("W", "x", "s"))
 L = sp.Symbol("L")
@@ -15,12 +15,13 @@ MODEL = Model(
     title="Multiclass SVM (hinge) loss",
     summary="K-class classification with linear scores and the multiclass hinge loss, margin 1.",
     stages=(
-        Stage(s[m], sp.Sum(W[m, dp] * x[dp], (dp, 1, D)), "linear scores s_j = w_j^T x"),
+        Stage(s[j], sp.Sum(W[j, dp] * x[dp], (dp, 1, D)), "linear scores s_j = w_j^T x"),
         Stage(L, sp.Sum((1 - sp.KroneckerDelta(k, c)) * hinge, (k, 1, K)),
               "hinge loss: the sum over the classes k != y_i"),
     ),
     chain=(L, s[j], W[j, d]),
-    index_bounds={j: K, k: K, m: K, c: K, d: D, dp: D},
+    label=c,
+    index_bounds={j: K, k: K, c: K, d: D, dp: D},
     notes=(
         "At a kink (a margin of exactly 0) the hinge has no derivative; we use the subgradient "
         "1[u > 0], the indicator of a strictly positive margin, which is 0 at the kink.",

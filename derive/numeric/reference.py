@@ -100,7 +100,7 @@ def _checked(
     return result
 
 
-def _binary_problem(
+def binary_problem(
     w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate the (w, X, t) triple of logistic regression so that the shapes agree."""
@@ -110,7 +110,7 @@ def _binary_problem(
     return w, X, t
 
 
-def _multiclass_problem(
+def multiclass_problem(
     W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, IndexArray]:
     """Validate the (W, X, labels) triple of a K-class linear classifier so the shapes agree."""
@@ -152,7 +152,7 @@ def sigmoid(z: npt.ArrayLike) -> FloatArray:
 
 def logistic_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> float:
     """Mean binary cross-entropy of logits X @ w, via logaddexp so large |z| stays finite."""
-    w, X, t = _binary_problem(w, X, t)
+    w, X, t = binary_problem(w, X, t)
     z = X @ w
     with np.errstate(under="ignore"):
         per_example = t * np.logaddexp(0.0, -z) + (1.0 - t) * np.logaddexp(0.0, z)
@@ -161,7 +161,7 @@ def logistic_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> float
 
 def logistic_grad(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
     """Gradient X.T @ (sigmoid(X @ w) - t) / N of the mean logistic loss, shape (D,)."""
-    w, X, t = _binary_problem(w, X, t)
+    w, X, t = binary_problem(w, X, t)
     return X.T @ (_sigmoid(X @ w) - t) / X.shape[0]
 
 
@@ -223,13 +223,13 @@ def softmax_loss_from_scores(S: npt.ArrayLike, labels: npt.ArrayLike) -> float:
 
 def softmax_loss(W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike) -> float:
     """Mean softmax cross-entropy of scores S = X @ W.T, computed with a stable log-sum-exp."""
-    W, X, labels = _multiclass_problem(W, X, labels)
+    W, X, labels = multiclass_problem(W, X, labels)
     return _softmax_loss(X @ W.T, labels)
 
 
 def softmax_grad(W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike) -> FloatArray:
     """Gradient (P - onehot(labels)).T @ X / N of the mean softmax loss w.r.t. W, shape (K, D)."""
-    W, X, labels = _multiclass_problem(W, X, labels)
+    W, X, labels = multiclass_problem(W, X, labels)
     residual = _softmax(X @ W.T)
     residual[np.arange(X.shape[0]), labels] -= 1.0
     return residual.T @ X / X.shape[0]
@@ -261,7 +261,7 @@ def svm_loss(
     W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, margin: float = 1.0
 ) -> float:
     """Mean multiclass hinge loss sum_{j != y} max(0, s_j - s_y + margin) of S = X @ W.T."""
-    W, X, labels = _multiclass_problem(W, X, labels)
+    W, X, labels = multiclass_problem(W, X, labels)
     return _svm_loss(X @ W.T, labels, _checked_margin(margin))
 
 
@@ -273,7 +273,7 @@ def svm_grad(
     Convention: class j != y is active when s_j - s_y + margin > 0 strictly (the indicator,
     i.e. Heaviside with H(0) = 0); active rows get +x, row y gets -(number of active j) * x.
     """
-    W, X, labels = _multiclass_problem(W, X, labels)
+    W, X, labels = multiclass_problem(W, X, labels)
     margin = _checked_margin(margin)
     rows = np.arange(X.shape[0])
     active = (_hinge_margins(X @ W.T, labels, margin) > 0.0).astype(np.float64)

@@ -10,7 +10,7 @@ and as a last resort the notes leave the margin for a lettered legend under the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 import sympy as sp
@@ -42,27 +42,33 @@ class Note:
 
 @dataclass(frozen=True)
 class Line:
-    """One display line ``lhs relation rhs``; lhs and relation are empty on continuations."""
+    """One row of an aligned display: ``lhs relation rhs`` with its note, or a line of text.
 
-    lhs: str
-    relation: str
-    rhs: str
+    lhs and relation are empty on continuation rows; ``intertext`` (for example "where")
+    replaces the row by a short line of text; ``gap`` adds space after the row, between
+    two chains.
+    """
+
+    lhs: str = ""
+    relation: str = ""
+    rhs: str = ""
     note: Note | None = None
     label: str = ""
+    intertext: str = ""
+    gap: bool = False
 
 
 @dataclass(frozen=True)
-class Chain:
-    """Consecutive equalities typeset as one aligned block."""
+class Aligned:
+    """Rows typeset as one aligned display; notes beside them, or in a legend underneath."""
 
     lines: tuple[Line, ...]
     small: bool = False
     legend: bool = False
-    aside: bool = False
 
     @property
     def notes(self) -> tuple[Line, ...]:
-        """The lines that carry a note, for the legend under the chain."""
+        """The rows that carry a note, for the legend under the display."""
         return tuple(line for line in self.lines if line.note is not None)
 
 
@@ -72,7 +78,7 @@ class CaseBlock:
 
     condition: str
     description: str
-    chains: tuple[Chain, ...]
+    display: Aligned
 
 
 @dataclass(frozen=True)
@@ -131,14 +137,14 @@ class DerivationView:
     name: str
     title: str
     summary: str
-    definitions: Chain
+    definitions: Aligned
     gradient: str
     chain_rule: str
     path: str
     sections: tuple[SectionView, ...]
     result: Display
     vector_form: Display
-    update: Chain
+    update: Aligned
     notes: tuple[str, ...]
     counts: Counts
     loss: str
@@ -173,47 +179,79 @@ def _pack(pieces: Sequence[str], first_room: float, room: float) -> list[str] | 
     return lines
 
 
-def _step_lines(step: Step, room: float) -> list[str] | None:
-    """The right side of a step as one or more display lines fitting ``room`` em."""
-    whole = latex(step.rhs)
+def _rhs_lines(rhs: sp.Expr, room: float) -> list[str] | None:
+    """A right-hand side as one or more display lines fitting ``room`` em."""
+    whole = latex(rhs)
     if width_em(whole) <= room:
         return [whole]
-    return _pack(latex_pieces(step.rhs), room, room - width_em(CONTINUATION))
+    return _pack(latex_pieces(rhs), room, room - width_em(CONTINUATION))
 
 
-def _lines_for(
-    steps: Sequence[Step], room: float, legend: bool, first_lhs: str | None = None
-) -> list[Line] | None:
-    """The display lines of a chain of steps, or None if it does not fit in ``room`` em."""
-    lhs = first_lhs if first_lhs is not None else latex(steps[0].lhs)
-    rhs_room = room - width_em(lhs) - BINARY
-    lines: list[Line] = []
+@dataclass
+class _Mode:
+    """How a display is being laid out: the room for equations, and how notes are placed."""
+
+    room: float
+    legend: bool
+    labels: int = 0
+
+    def label(self) -> str:
+        if not self.legend:
+            return ""
+        self.labels += 1
+        return LETTERS[(self.labels - 1) % len(LETTERS)]
+
+
+def _chain_rows(steps: Sequence[Step], mode: _Mode, lhs: str | None = None) -> list[Line] | None:
+    """The rows of one chain, or None if it does not fit the mode's room."""
+    lhs = latex(steps[0].lhs) if lhs is None else lhs
+    room = mode.room - width_em(lhs) - BINARY
+    rows: list[Line] = []
     for position, step in enumerate(steps):
-        broken = _step_lines(step, rhs_room)
+        broken = _rhs_lines(step.rhs, room)
         if broken is None:
             return None
-        note = note_for(step)
-        label = LETTERS[position % len(LETTERS)] if legend else ""
-        lines.append(Line(lhs if position == 0 else "", "=", broken[0], note, label))
-        lines.extend(Line("", "", CONTINUATION + more) for more in broken[1:])
-    return lines
+        first = lhs if position == 0 else ""
+        rows.append(Line(first, "=", broken[0], note_for(step), mode.label()))
+        rows.extend(Line(rhs=CONTINUATION + more) for more in broken[1:])
+    return rows
 
 
-def layout_chain(steps: Sequence[Step], aside: bool = False) -> Chain:
-    """Lay out a chain: notes beside if it fits, else smaller, else notes in a legend."""
-    beside = TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0
+def _rows(steps: Sequence[Step], mode: _Mode) -> list[Line] | None:
+    """All chains of the steps, each followed by its side derivations, with gaps between."""
+    rows: list[Line] = []
+    for chain in chains_of(steps):
+        if rows:
+            rows[-1] = replace(rows[-1], gap=True)
+        chain_rows = _chain_rows(chain, mode)
+        if chain_rows is None:
+            return None
+        rows.extend(chain_rows)
+        for step in chain:
+            for sub in chains_of(step.substeps):
+                sub_rows = _chain_rows(sub, mode)
+                if sub_rows is None:
+                    return None
+                rows.append(Line(intertext="where"))
+                rows.extend(sub_rows)
+    return rows
+
+
+def _beside_room() -> float:
+    return TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0
+
+
+def layout_steps(steps: Sequence[Step]) -> Aligned:
+    """Lay out chains of steps: notes beside if they fit, else smaller, else in a legend."""
     below = TEXT_WIDTH_EM - 3.0
-    attempts = ((beside, False, False), (beside / SMALL, True, False), (below, False, True))
-    for room, small, legend in attempts:
-        lines = _lines_for(steps, room, legend)
-        if lines is not None:
-            return Chain(tuple(lines), small=small or aside, legend=legend, aside=aside)
-    room = below / SMALL
-    lines = _lines_for(steps, room, True) or [
-        Line(latex(steps[0].lhs) if i == 0 else "", "=", latex(s.rhs), note_for(s), LETTERS[i])
-        for i, s in enumerate(steps)
-    ]
-    return Chain(tuple(lines), small=True, legend=True, aside=aside)
+    attempts = ((_beside_room(), False, False), (_beside_room() / SMALL, False, True))
+    attempts += ((below, True, False), (below / SMALL, True, True))
+    for room, legend, small in attempts:
+        rows = _rows(steps, _Mode(room, legend))
+        if rows is not None:
+            return Aligned(tuple(rows), small=small, legend=legend)
+    mode = _Mode(float("inf"), legend=True)
+    return Aligned(tuple(_rows(steps, mode) or ()), small=True, legend=True)
 
 
 def chains_of(steps: Iterable[Step]) -> list[list[Step]]:
@@ -225,16 +263,6 @@ def chains_of(steps: Iterable[Step]) -> list[list[Step]]:
         else:
             chains.append([step])
     return chains
-
-
-def _chains_with_asides(steps: Sequence[Step]) -> tuple[Chain, ...]:
-    """Each chain, followed by the side derivations (substeps) of its steps."""
-    out: list[Chain] = []
-    for chain in chains_of(steps):
-        out.append(layout_chain(chain))
-        for step in chain:
-            out.extend(layout_chain(sub, aside=True) for sub in chains_of(step.substeps))
-    return out
 
 
 def _case_key(step: Step) -> sp.Basic | None:
@@ -254,7 +282,9 @@ def _case_summary(blocks: Sequence[tuple[sp.Basic, list[Step]]]) -> CaseSummary 
     if not common:
         return None
     lhs = common[-1]
-    rows = tuple((latex(e[lhs]), latex(condition)) for (condition, _), e in zip(blocks, ends))
+    rows = tuple(
+        (latex(e[lhs]), latex(condition)) for (condition, _), e in zip(blocks, ends, strict=True)
+    )
     return CaseSummary(latex(lhs), rows)
 
 
@@ -269,7 +299,7 @@ def layout_section(section: Section) -> SectionView:
         description = ""
         if case is not None and not case.holds_everywhere and case.text != text(key):
             description = case.text
-        blocks.append(CaseBlock(condition, description, _chains_with_asides(steps)))
+        blocks.append(CaseBlock(condition, description, layout_steps(steps)))
         if key is not None:
             cased.append((key, steps))
     return SectionView(
@@ -277,11 +307,11 @@ def layout_section(section: Section) -> SectionView:
     )
 
 
-def layout_definitions(definitions: Sequence[Definition]) -> Chain:
-    """The model's definitions as aligned lines with their descriptions beside them."""
+def layout_definitions(definitions: Sequence[Definition]) -> Aligned:
+    """The model's definitions as aligned rows with their descriptions beside them."""
     lines = tuple(Line(latex(d.lhs), "=", latex(d.rhs), Note(d.description)) for d in definitions)
     widest = max((width_em(f"{line.lhs} = {line.rhs}") for line in lines), default=0.0)
-    return Chain(lines, small=widest > TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0)
+    return Aligned(lines, small=widest > _beside_room())
 
 
 def chain_rule(chain: Sequence[sp.Expr]) -> tuple[str, str, str]:
@@ -294,20 +324,20 @@ def chain_rule(chain: Sequence[sp.Expr]) -> tuple[str, str, str]:
     return latex(sp.Derivative(chain[0], chain[-1])), latex(product), path
 
 
-def _display(step: Step, boxed: bool, prefix: str = "") -> Display:
-    equation = f"{prefix}{latex(step.lhs)} = {latex(step.rhs)}"
-    small = width_em(equation) > TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0
+def _display(step: Step, boxed: bool) -> Display:
+    equation = f"{latex(step.lhs)} = {latex(step.rhs)}"
+    small = width_em(equation) > _beside_room()
     return Display(rf"\boxed{{{equation}}}" if boxed else equation, note_for(step), small)
 
 
-def layout_update(derivation: Derivation) -> Chain:
-    """``parameter <- w - alpha dJ/dw = ...`` as a two-line aligned chain."""
+def layout_update(derivation: Derivation) -> Aligned:
+    """``parameter <- w - alpha dJ/dw = ...`` as an aligned display of two or more rows."""
     rule = derivation.update_rule
     first = Line(latex(rule.parameter), r"\leftarrow", latex(rule.step.lhs))
-    rest = _lines_for([rule.step], TEXT_WIDTH_EM * (1 - NOTE_FRACTION) - 2.0, False, "")
+    rest = _chain_rows([rule.step], _Mode(_beside_room(), legend=False), lhs="")
     if rest is None:
         rest = [Line("", "=", latex(rule.step.rhs), note_for(rule.step))]
-    return Chain((first, *rest), small=len(rest) > 1)
+    return Aligned((first, *rest), small=len(rest) > 1)
 
 
 def _all_steps(derivation: Derivation) -> list[Step]:

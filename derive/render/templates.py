@@ -49,6 +49,8 @@ _ESCAPES = {
     "\u2212": "-",
     "\u00a0": "~",
 }
+_CODE_ESCAPES = {"-": "-{}", "'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
+"""Typewriter text shows straight quotes, and -- stays two hyphens instead of a dash."""
 _BREAK_AFTER = frozenset("=+-*/,;)]}|")
 
 
@@ -78,7 +80,7 @@ def code_escape(value: object) -> str:
     text = " ".join(str(value).split())
     pieces = []
     for char in text:
-        piece = "-{}" if char == "-" else _escape_char(char)  # "-{}" stops -- becoming a dash
+        piece = _CODE_ESCAPES.get(char) or _escape_char(char)
         pieces.append(piece + (r"\allowbreak{}" if char in _BREAK_AFTER else ""))
     return "".join(pieces)
 

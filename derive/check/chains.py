@@ -1,0 +1,229 @@
+"""Cut a math fragment into chains of equalities: ``A &= B \\\\ &= C`` is the chain A = B = C.
+
+A row that starts with a relation continues the chain of the row before; a row that starts with
+an expression begins a new one (``a &= b \\\\ c &= d`` is two chains); a row that starts with
+``+`` or ``-`` continues the expression of the row before. Relations other than ``=`` (``\\Rightarrow``,
+``\\leftarrow``, ``\\le``...) end a chain: what follows is a new claim. Prose (``\\text{Because: }``)
+before a row's formula is a label and is dropped; after it, it ends the row. Wrappers such as
+``\\begin{aligned}`` are dropped; other environments (``cases``, ``matrix``) are kept whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.check.lexer import Token, tokenize
+
+TRANSPARENT = frozenset(
+    "aligned align split gathered gather equation multline flalign alignat alignedat "
+    "eqnarray".split()
+)
+EQUALS = "="
+DEFINES = ":="
+RELATIONS = {
+    "=": EQUALS, r"\coloneqq": DEFINES, r"\triangleq": DEFINES, r"\doteq": DEFINES,
+    r"\eqqcolon": DEFINES, "<": "<", ">": ">", r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=",
+    r"\ge": ">=", r"\geq": ">=", r"\geqslant": ">=", r"\ne": "!=", r"\neq": "!=",
+    r"\approx": "~", r"\sim": "~", r"\simeq": "~", r"\propto": "~", r"\equiv": "==",
+    r"\Rightarrow": "=>", r"\implies": "=>", r"\Longrightarrow": "=>", r"\rightarrow": "->",
+    r"\to": "->", r"\leftarrow": "<-", r"\gets": "<-", r"\Leftarrow": "<=", r"\iff": "<=>",
+    r"\Leftrightarrow": "<=>", r"\longrightarrow": "->", r"\longleftarrow": "<-",
+    r"\mapsto": "->", r"\therefore": "=>", r"\because": "=>",
+}
+PROSE = frozenset(r"\text \textbf \textit \textrm \mbox \intertext \textnormal \emph".split())
+DROPPED_WITH_ARGUMENT = frozenset(r"\tag \label \eqref \ref \hspace \vspace".split())
+ROW_BREAKS = frozenset({"\\\\", r"\cr", r"\newline"})
+SPACING = frozenset(
+    r"\quad \qquad \, \; \: \! \displaystyle \nonumber \notag".split()
+) | {"\\ "}
+CONTINUATION = frozenset({"+", "-", r"\cdot", r"\times"})
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One side of a relation: its tokens, its source text and the file offset where it starts."""
+
+    tokens: tuple[Token, ...]
+    source: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Pieces joined by equalities (relations[i] joins pieces[i] and pieces[i + 1])."""
+
+    pieces: tuple[Piece, ...]
+    relations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Two pieces joined by any relation, for reading conditions such as ``k \\neq T``."""
+
+    left: Piece
+    relation: str
+    right: Piece
+
+
+def chains(text: str, offset: int, document: str) -> tuple[list[Chain], list[Relation]]:
+    """The chains of equalities in a fragment, and every pair of pieces joined by a relation."""
+    rows = _rows(_unwrap(tokenize(text, offset)))
+    builder = _Builder(document)
+    for row in rows:
+        builder.row(row)
+    builder.close()
+    return builder.chains, builder.relations
+
+
+def _unwrap(tokens: list[Token]) -> list[Token]:
+    """Drop \\begin{aligned}...\\end{aligned} wrappers (and an [t] position argument)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.is_command(r"\begin", r"\end") and i + 1 < len(tokens) and tokens[i + 1].is_char("{"):
+            j = i + 2
+            name = ""
+            while j < len(tokens) and not tokens[j].is_char("}"):
+                name += tokens[j].text
+                j += 1
+            if name.rstrip("*") in TRANSPARENT:
+                i = j + 1
+                if t.text == r"\begin":
+                    i = _skip_optional(tokens, i)
+                    if name.startswith("alignat") and i < len(tokens) and tokens[i].is_char("{"):
+                        i = _skip_group(tokens, i)
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _skip_optional(tokens: list[Token], i: int) -> int:
+    if i < len(tokens) and tokens[i].is_char("["):
+        while i < len(tokens) and not tokens[i].is_char("]"):
+            i += 1
+        return i + 1
+    return i
+
+
+def _skip_group(tokens: list[Token], i: int) -> int:
+    """The index after the {group} starting at i."""
+    level = 0
+    while i < len(tokens):
+        if tokens[i].is_char("{"):
+            level += 1
+        elif tokens[i].is_char("}"):
+            level -= 1
+            if level == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def _rows(tokens: list[Token]) -> list[list[Token | str]]:
+    """Rows of tokens at the top level, with relations replaced by their names (strings)."""
+    rows: list[list[Token | str]] = [[]]
+    level = 0
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        row = rows[-1]
+        if t.is_char("{") or t.is_command(r"\left", r"\begin"):
+            level += 1
+        elif t.is_char("}") or t.is_command(r"\right", r"\end"):
+            level = max(level - 1, 0)
+        if level > 0 or t.is_char("}") or t.is_command(r"\right", r"\end"):
+            row.append(t)
+        elif t.kind == "command" and t.text in ROW_BREAKS:
+            rows.append([])
+            i = _skip_optional(tokens, i + 1)
+            continue
+        elif t.is_char("&", "~") or t.kind == "command" and t.text in SPACING:
+            pass
+        elif t.kind == "command" and t.text in DROPPED_WITH_ARGUMENT:
+            i = _skip_group(tokens, i + 1)
+            continue
+        elif t.kind == "command" and t.text in PROSE:
+            end = _skip_group(tokens, i + 1)
+            if any(isinstance(x, Token) for x in row):
+                # prose after the formula: a comment; the rest of the row is dropped
+                while end < len(tokens) and not (tokens[end].kind == "command"
+                                                 and tokens[end].text in ROW_BREAKS):
+                    end += 1
+            i = end
+            continue
+        elif t.is_char(":") and i + 1 < len(tokens) and tokens[i + 1].is_char("="):
+            row.append(DEFINES)
+            i += 2
+            continue
+        elif t.kind in ("char", "command") and t.text in RELATIONS:
+            row.append(RELATIONS[t.text])
+        else:
+            row.append(t)
+        i += 1
+    return [r for r in rows if r]
+
+
+class _Builder:
+    def __init__(self, document: str) -> None:
+        self.document = document
+        self.chains: list[Chain] = []
+        self.relations: list[Relation] = []
+        self.pieces: list[Piece] = []
+        self.joins: list[str] = []
+
+    def close(self) -> None:
+        if len(self.pieces) > 1:
+            self.chains.append(Chain(tuple(self.pieces), tuple(self.joins)))
+        self.pieces, self.joins = [], []
+
+    def piece(self, tokens: list[Token]) -> Piece | None:
+        while tokens and tokens[-1].is_char(",", ".", ";"):
+            tokens = tokens[:-1]
+        if not tokens:
+            return None
+        start, last = tokens[0].offset, tokens[-1]
+        return Piece(tuple(tokens), self.document[start:last.offset + len(last.text)].strip(), start)
+
+    def row(self, row: list[Token | str]) -> None:
+        parts: list[list[Token]] = [[]]
+        joins: list[str] = []
+        for x in row:
+            if isinstance(x, str):
+                joins.append(x)
+                parts.append([])
+            else:
+                parts[-1].append(x)
+        first = parts[0]
+        if first and self.pieces and not joins and first[0].text in CONTINUATION:
+            self.extend_last(first)
+            return
+        if first:
+            self.close()
+            self.start(first)
+        for join, tokens in zip(joins, parts[1:], strict=True):
+            self.join(join, tokens)
+
+    def start(self, tokens: list[Token]) -> None:
+        piece = self.piece(tokens)
+        self.pieces = [piece] if piece else []
+        self.joins = []
+
+    def extend_last(self, tokens: list[Token]) -> None:
+        last = self.pieces[-1]
+        merged = self.piece(list(last.tokens) + tokens)
+        if merged is not None:
+            self.pieces[-1] = merged
+
+    def join(self, relation: str, tokens: list[Token]) -> None:
+        piece = self.piece(tokens)
+        if self.pieces and piece is not None:
+            self.relations.append(Relation(self.pieces[-1], relation, piece))
+        if relation in (EQUALS, DEFINES) and self.pieces and piece is not None:
+            self.pieces.append(piece)
+            self.joins.append(relation)
+            return
+        self.close()
+        if piece is not None:
+            self.pieces = [piece]

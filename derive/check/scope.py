@@ -1,0 +1,132 @@
+"""What is known at one place in a document: definitions, the case being argued, vector names.
+
+Definitions are kept per name. A name means one thing at a time: defining the family y_k drops
+an earlier definition of a plain y (and every definition that used it), and the reverse. A new
+section (a heading) may redefine a name; within a section the first definition stands and a
+later ``y = ...`` is a claim to check. On entering a section, definitions from earlier sections
+are dropped when the section uses their names differently (y_k where y was a plain symbol).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.check.symbols import family_names, real_bare_symbols
+from derive.functions import example
+from derive.steps import Case, Definition
+from derive.verify import substitute_all
+
+Key = tuple[str, str]  # ("plain", "y") or ("family", "y")
+
+
+def keys_used(expr: sp.Basic) -> frozenset[Key]:
+    """The names an expression uses, as plain symbols and as families."""
+    plain = {("plain", str(s)) for s in real_bare_symbols(expr)}
+    return frozenset(plain | {("family", n) for n in family_names(expr)})
+
+
+def key_of(target: sp.Expr) -> Key:
+    if isinstance(target, sp.Indexed):
+        return ("family", str(target.base.label))
+    return ("plain", str(target))
+
+
+def _opposite(key: Key) -> Key:
+    return ("family" if key[0] == "plain" else "plain", key[1])
+
+
+@dataclass(frozen=True)
+class Known:
+    """A recorded definition, the section it was made in, and the names its right side uses."""
+
+    definition: Definition
+    key: Key
+    section: int
+    uses: frozenset[Key]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A snapshot of what is known where a claim stands."""
+
+    definitions: tuple[Definition, ...]
+    defined: frozenset[Key]
+    case: Case | None
+    families: frozenset[str]  # names used as indexed families in this section
+
+
+@dataclass
+class Knowledge:
+    """The definitions recorded so far while reading a document top to bottom."""
+
+    known: dict[Key, Known] = field(default_factory=dict)
+    section: int = 0
+    families: frozenset[str] = frozenset()
+
+    def enter_section(self, section: int, families: frozenset[str]) -> None:
+        self.section, self.families = section, families
+        clashing = {k for k, v in self.known.items()
+                    if k[0] == "plain" and k[1] in families
+                    or any(u[0] == "plain" and u[1] in families for u in v.uses)}
+        self._drop(clashing)
+
+    def defined_here(self, key: Key) -> bool:
+        known = self.known.get(key)
+        return known is not None and known.section == self.section
+
+    def define(self, target: sp.Expr, rhs: sp.Expr, description: str) -> Definition:
+        """Record ``target = rhs``, dropping definitions that give its names another meaning."""
+        key = key_of(target)
+        uses = keys_used(rhs)
+        conflicts = {_opposite(k) for k in uses | {key}}
+        self._drop({k for k, v in self.known.items() if k in conflicts or v.uses & conflicts})
+        self.known.pop(key, None)  # a redefinition: users of the name now use the new meaning
+        definition = Definition(target, rhs, description)
+        self.known[key] = Known(definition, key, self.section, uses)
+        return definition
+
+    def _drop(self, keys: set[Key]) -> None:
+        """Drop these definitions and, transitively, every definition that uses them."""
+        while keys:
+            for k in keys:
+                self.known.pop(k, None)
+            keys = {k for k, v in self.known.items() if v.uses & keys}
+
+    def scope(self, case: Case | None) -> Scope:
+        return Scope(tuple(v.definition for v in self.known.values()),
+                     frozenset(self.known), case, self.families)
+
+
+def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
+    """Why an equality cannot be checked with what is known (empty if it can)."""
+    expanded = [reach(side, scope.definitions) for side in (left, right)]
+    if expanded[0].has(example) != expanded[1].has(example):
+        return ("per-example quantities such as y^{(i)} appear on one side only; "
+                "they are not connected to the definitions")
+    bare = {str(s) for s in real_bare_symbols(left) | real_bare_symbols(right)}
+    used_as_family = family_names(left) | family_names(right)
+    for name in sorted(bare):
+        if name in used_as_family or name in scope.families and ("plain", name) not in scope.defined:
+            return (f"{name} is a vector here ({name}_k appears in this section); "
+                    f"a formula using {name} as a whole is not understood")
+    for d in sorted(left.atoms(sp.Derivative) | right.atoms(sp.Derivative), key=str):
+        f = d.expr
+        if isinstance(f, (sp.Symbol, sp.Indexed)) and f not in d.variables:
+            if key_of(f) not in scope.defined:
+                return f"{_shown(f)} is not defined above, so its derivative is not known"
+    return ""
+
+
+def reach(expr: sp.Expr, definitions: tuple[Definition, ...]) -> sp.Expr:
+    """The expression with definitions substituted, derivatives replaced by what they differentiate
+    (to see which names it depends on, not its value)."""
+    plain = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
+    return substitute_all(plain, definitions)
+
+
+def _shown(expr: sp.Expr) -> str:
+    if isinstance(expr, sp.Indexed):
+        return f"{expr.base.label}_{','.join(str(i) for i in expr.indices)}"
+    return str(expr)

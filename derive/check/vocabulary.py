@@ -1,0 +1,105 @@
+"""Read a whole document's tokens once to learn its letters: which are indices, which are sizes.
+
+This runs before any formula is parsed, so that a letter means the same thing everywhere:
+``k`` in ``\\sum_{k=1}^K k`` is the index of the sum both times. Also learns which names are
+defined with an argument list (``\\mathcal{L}(y) = ...``), so that ``\\mathcal{L}(y)`` later
+reads as the name, not as a product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy as sp
+
+from derive.check.lexer import Token, index_names, script_at
+from derive.check.parser import ParseError, parse_tokens
+from derive.check.symbols import DEFAULT_SIZE, Vocabulary
+
+
+def learn_vocabulary(token_lists: Iterable[tuple[Token, ...]],
+                     first_pieces: Iterable[tuple[Token, ...]]) -> Vocabulary:
+    """Indices, sizes and argument lists of a document, from all its tokens.
+
+    ``first_pieces`` are the left-hand sides of its equations, where a name may be
+    introduced with an argument list.
+    """
+    bounds: dict[str, str] = {}
+    indices: set[str] = set()
+    sizes = {DEFAULT_SIZE}
+    for tokens in token_lists:
+        for i, t in enumerate(tokens):
+            if t.is_char("_"):
+                script, _ = script_at(tokens, i + 1)
+                names = _subscript_indices(script, after_delta=i > 0 and tokens[i - 1].is_command(
+                    r"\delta"))
+                indices.update(names)
+            elif t.is_char("^"):
+                script, _ = script_at(tokens, i + 1)
+                if (len(script) == 3 and script[0].is_char("(") and script[1].kind == "letter"
+                        and script[2].is_char(")")):
+                    indices.add(script[1].text)
+            elif t.is_command(r"\sum", r"\prod"):
+                _learn_sum(tokens, i + 1, bounds, sizes)
+    indices -= sizes
+    index_bounds = {name: bounds.get(name, DEFAULT_SIZE) for name in sorted(indices)}
+    vocabulary = Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes))
+    function_like = _argument_lists(first_pieces, vocabulary)
+    return Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes), function_like=function_like)
+
+
+def _subscript_indices(script: list[Token], after_delta: bool) -> list[str]:
+    parts = _before_equals(script)
+    names = index_names(parts)
+    if names is not None and (len(names) == 1 or after_delta and len(names) == 2):
+        return names
+    if (len(parts) == 3 and parts[0].kind == "letter" and parts[1].is_char("+", "-")
+            and parts[2].kind == "number"):
+        return [parts[0].text]
+    return []
+
+
+def _before_equals(script: list[Token]) -> list[Token]:
+    for i, t in enumerate(script):
+        if t.is_char("="):
+            return script[:i]
+    return script
+
+
+def _learn_sum(tokens: tuple[Token, ...], i: int, bounds: dict[str, str], sizes: set[str]) -> None:
+    """Learn from ``\\sum_{k=1}^{K}``: k is an index bounded by K, K is a size."""
+    var = upper = None
+    while i < len(tokens) and tokens[i].is_char("_", "^"):
+        which = tokens[i].text
+        script, i = script_at(tokens, i + 1)
+        if which == "_":
+            names = index_names(_before_equals(script))
+            var = names[0] if names and len(names) == 1 else None
+        elif len(script) == 1 and script[0].kind == "letter":
+            upper = script[0].text
+    if upper is not None:
+        sizes.add(upper)
+        if var is not None:
+            bounds.setdefault(var, upper)
+
+
+def _argument_lists(first_pieces: Iterable[tuple[Token, ...]],
+                    vocabulary: Vocabulary) -> dict[str, tuple[str, ...]]:
+    """Names written with an argument list where they are defined: L(y, t) = ..."""
+    found: dict[str, tuple[str, ...]] = {}
+    for tokens in first_pieces:
+        if len(tokens) < 4 or not tokens[-1].is_char(")"):
+            continue
+        start = max((i for i, t in enumerate(tokens) if t.is_char("(")), default=None)
+        if start is None or start == 0:
+            continue
+        inside = [t for t in tokens[start + 1:-1] if not t.is_char(",")]
+        if not inside or any(t.kind != "letter" for t in inside):
+            continue
+        try:
+            name = parse_tokens(list(tokens[:start]), vocabulary)
+        except ParseError:
+            continue
+        if isinstance(name, sp.Symbol) and not name.is_integer:
+            found.setdefault(str(name), tuple(t.text for t in inside))
+    return found

@@ -1,0 +1,133 @@
+"""The `derive` command line: list, show, table, report, check.
+
+Errors a user can cause (unknown name, bad option, unreadable file, LaTeX failure) become one
+line on stderr and exit code 2 (1 for `check` when a step is refuted), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from derive.errors import BuildError, DeriveError, InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line with exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise InputError(f"{message} (see `derive {self.prog.split()[-1]} --help`)"
+                         if " " in self.prog else f"{message} (see `derive --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the built-in derivations")
+    show = sub.add_parser("show", help="print a derivation, every step with its verification")
+    show.add_argument("name")
+    show.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    table = sub.add_parser("table", help="the SVM-versus-softmax table of the assignment")
+    table.add_argument("--format", choices=("text", "json"), default="text")
+    report = sub.add_parser("report", help="build the PDF report")
+    report.add_argument("--output", type=Path, default=Path("reports/derivations.pdf"))
+    report.add_argument("--only", nargs="+", metavar="NAME", help="only these derivations")
+    report.add_argument("--title", help="the report's title")
+    report.add_argument("--check", type=Path, metavar="FILE",
+                        help="a hand-written derivation to check in the report")
+    check = sub.add_parser("check", help="check a hand-written derivation (Markdown or LaTeX)")
+    check.add_argument("file", type=Path)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _list(args) -> int:
+    from derive.api import derivations
+
+    for name in derivations():
+        print(f"{name:10} {_title(name)}")
+    return 0
+
+
+def _title(name: str) -> str:
+    from derive.api import model
+
+    return model(name).title
+
+
+def _show(args) -> int:
+    from derive.api import derivation
+
+    d = derivation(args.name)
+    if args.format == "json":
+        print(json.dumps(d.to_dict(), indent=2))
+    elif args.format == "latex":
+        print(d.latex())
+    else:
+        print(d.text())
+    return 0
+
+
+def _table(args) -> int:
+    from derive.table import comparison_table, format_table_text
+
+    rows = comparison_table()
+    if args.format == "json":
+        print(json.dumps({"rows": [r.to_dict() for r in rows]}, indent=2))
+    else:
+        print(format_table_text(rows))
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _report(args) -> int:
+    from derive.render.report import build_report
+
+    started = time.monotonic()
+    path = build_report(args.output, names=args.only, title=args.title, check_file=args.check,
+                        progress=_progress)
+    _progress(f"wrote {path} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _check(args) -> int:
+    from derive.check import check_file, format_text
+
+    report = check_file(args.file)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(format_text(report))
+    return 1 if report.to_dict()["summary"]["refuted"] else 0
+
+
+COMMANDS = {"list": _list, "show": _show, "table": _table, "report": _report, "check": _check}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except BuildError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return 2
+    except DeriveError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

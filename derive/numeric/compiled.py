@@ -1,0 +1,213 @@
+"""NumPy callables built from a derivation: the derived result, lambdified.
+
+Only the scalar part is lambdified (the loss in terms of the scores, the derivative of the
+loss by the scores); NumPy does the matrix products (S = X W^T, grad = G^T X / N), which is
+as fast as hand-written NumPy. Indexed expressions become whole arrays: z_k -> the (N, K)
+score matrix, z_T -> the scores of the correct classes, delta_kT -> the one-hot matrix, a
+sum over classes -> a row sum. Naive exp/log overflow at |z| ~ 50, so known unstable shapes
+are rewritten into stable ones first (log sigma(u) = -softplus(-u), log sum exp -> max-shifted
+log-sum-exp, e^u / sum e^v = e^(u - logsumexp v)); the tests check the result against the
+independent reference in :mod:`derive.numeric.reference`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from derive.algebra import sift
+from derive.functions import sigmoid, softplus
+from derive.model import Model
+from derive.numeric.reference import binary_problem, multiclass_problem
+from derive.numeric.reference import sigmoid as stable_sigmoid
+from derive.verify import substitute_all
+
+rowsum = sp.Function("rowsum")
+logsumexp = sp.Function("logsumexp")
+hinge = sp.Function("hinge")
+ONEHOT = sp.Symbol("onehot__")
+
+
+def _logsumexp(v: np.ndarray) -> np.ndarray:
+    top = np.max(v, axis=-1, keepdims=True)
+    return top + np.log(np.sum(np.exp(v - top), axis=-1, keepdims=True))
+
+
+NUMPY_FUNCTIONS = {
+    "rowsum": lambda v: np.sum(v, axis=-1, keepdims=True),
+    "logsumexp": _logsumexp,
+    "hinge": lambda u: np.maximum(u, 0.0),
+    "sigmoid": stable_sigmoid,
+    "softplus": lambda u: np.logaddexp(0.0, u),
+}
+
+
+def _array_symbol(base: sp.IndexedBase, at_label: bool) -> sp.Symbol:
+    return sp.Symbol(f"{base.label}__{'label' if at_label else 'all'}")
+
+
+def arrayify(expr: sp.Expr, label: sp.Symbol | None) -> sp.Expr:
+    """Indexed scalars -> whole arrays: x_k -> x__all, x_T -> x__label, delta_kT -> onehot."""
+    if isinstance(expr, sp.Sum):
+        return rowsum(arrayify(expr.function, label))
+    if isinstance(expr, sp.Indexed):
+        return _array_symbol(expr.base, expr.indices == (label,))
+    if isinstance(expr, sp.KroneckerDelta):
+        if label not in expr.args:
+            raise ValueError(f"cannot vectorise {expr}: no class label in it")
+        return ONEHOT
+    if isinstance(expr, sp.Max) and len(expr.args) == 2 and 0 in expr.args:
+        (u,) = [a for a in expr.args if a != 0]
+        return hinge(arrayify(u, label))
+    if expr.args:
+        return expr.func(*(arrayify(a, label) for a in expr.args))
+    return expr
+
+
+def stabilize(expr: sp.Expr) -> sp.Expr:
+    """Rewrite overflow-prone shapes into stable ones (each an identity, checked by tests)."""
+    u, v = sp.Wild("u"), sp.Wild("v")
+    expr = sp.expand_log(expr, force=True)
+    expr = expr.replace(sp.log(sigmoid(u)), -softplus(-u))
+    expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
+    expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
+    expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
+    return expr
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to go from the scores to the quantity wanted, family by family."""
+
+    families: tuple[tuple[str, Callable], ...]
+    final: Callable
+    final_args: tuple[str, ...]
+
+
+def _lambdify(expr: sp.Expr) -> tuple[Callable, tuple[str, ...]]:
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    func = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    return func, tuple(s.name for s in symbols)
+
+
+def _stage_families(model: Model) -> list[tuple[sp.Expr, sp.Expr]]:
+    """The stages strictly between the score and the loss, lowest first (the activations)."""
+    score = model.chain[-2]
+    between = []
+    for stage in model.stages:
+        if stage.symbol == model.loss:
+            continue
+        same = (isinstance(stage.symbol, sp.Indexed) and isinstance(score, sp.Indexed)
+                and stage.symbol.base == score.base) or stage.symbol == score
+        if not same:
+            between.append((stage.symbol, stage.expr))
+    return between
+
+
+def _family_name(symbol: sp.Expr) -> str:
+    return str(symbol.base.label if isinstance(symbol, sp.Indexed) else symbol)
+
+
+def _plan(model: Model, target: sp.Expr) -> _Plan:
+    label = model.label
+    families = []
+    for symbol, definition in _stage_families(model):
+        expr = stabilize(arrayify(sift(definition), label))
+        func, args = _lambdify(expr)
+        families.append((_family_name(symbol), func, args))
+    final = stabilize(arrayify(sift(substitute_all(target, model.assumptions)), label))
+    func, args = _lambdify(final)
+    return _Plan(tuple((name, (f, a)) for name, f, a in families), func, args)
+
+
+def _loss_expression(model: Model) -> sp.Expr:
+    """The loss written in the scores: stages substituted, one-hot targets summed out."""
+    score = model.chain[-2]
+    keep = frozenset({score.base if isinstance(score, sp.Indexed) else score})
+    loss = next(s.expr for s in model.stages if s.symbol == model.loss)
+    expr = sift(substitute_all(loss, model.assumptions))
+    expr = substitute_all(expr, tuple(s.definition() for s in model.stages), keep)
+    return sift(expr)
+
+
+class _Compiled:
+    """The numeric callable of one model: validates inputs, runs the plan, reduces over N."""
+
+    def __init__(self, model: Model, target: sp.Expr, kind: str):
+        self.model = model
+        self.kind = kind
+        self.plan = _plan(model, target)
+        self.score_name = _family_name(model.chain[-2])
+
+    def _environment(self, scores: np.ndarray, labels: np.ndarray | None,
+                     targets: np.ndarray | None) -> dict[str, np.ndarray]:
+        env: dict[str, np.ndarray] = {}
+        rows = np.arange(scores.shape[0])
+
+        def put(name: str, value: np.ndarray) -> None:
+            if labels is None:
+                env[name] = value
+            else:
+                env[f"{name}__all"] = value
+                env[f"{name}__label"] = value[rows, labels][:, None]
+
+        put(self.score_name, scores)
+        if labels is not None:
+            onehot = np.zeros_like(scores)
+            onehot[rows, labels] = 1.0
+            env[ONEHOT.name] = onehot
+        if targets is not None:
+            env["t"] = targets
+        for name, (func, args) in self.plan.families:
+            put(name, np.broadcast_to(func(*(env[a] for a in args)), scores.shape))
+        return env
+
+    def evaluate(self, scores, labels, targets) -> np.ndarray:
+        env = self._environment(scores, labels, targets)
+        func, args = self.plan.final, self.plan.final_args
+        with np.errstate(under="ignore"):
+            return np.broadcast_to(func(*(env[a] for a in args)), scores.shape)
+
+
+def _binary(model: Model) -> bool:
+    return model.label is None
+
+
+def loss_function(model: Model) -> Callable:
+    """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
+    compiled = _Compiled(model, _loss_expression(model), "loss")
+
+    if _binary(model):
+        def loss(w, X, t) -> float:
+            w, X, t = binary_problem(w, X, t)
+            return float(np.mean(compiled.evaluate(X @ w, None, t)))
+    else:
+        def loss(W, X, labels) -> float:
+            W, X, labels = multiclass_problem(W, X, labels)
+            per_class = compiled.evaluate(X @ W.T, labels, None)
+            return float(np.mean(per_class[:, 0]))
+
+    loss.__doc__ = f"Mean {model.title} loss over the examples, from the derived stages."
+    return loss
+
+
+def gradient_function(model: Model, signal: sp.Expr) -> Callable:
+    """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
+    compiled = _Compiled(model, signal, "gradient")
+
+    if _binary(model):
+        def gradient(w, X, t) -> np.ndarray:
+            w, X, t = binary_problem(w, X, t)
+            g = compiled.evaluate(X @ w, None, t)
+            return X.T @ g / X.shape[0]
+    else:
+        def gradient(W, X, labels) -> np.ndarray:
+            W, X, labels = multiclass_problem(W, X, labels)
+            g = compiled.evaluate(X @ W.T, labels, None)
+            return g.T @ X / X.shape[0]
+
+    gradient.__doc__ = f"Gradient of the mean {model.title} loss, from the derived result."
+    return gradient
