@@ -115,3 +115,15 @@ def forward_constants(expr: sp.Expr, definitions) -> sp.Expr:
         return e
 
     return expr.replace(lambda e: isinstance(e, sp.Indexed), value)
+
+
+def tidy_signs(expr: sp.Expr) -> sp.Expr:
+    """Move a leading minus into a numerator sum: -(t - 1)/(1 - y) -> (1 - t)/(1 - y)."""
+    terms = []
+    for term in sp.Add.make_args(expr):
+        numerator, denominator = sp.fraction(term)
+        factors = sp.Mul.make_args(numerator)
+        if len(factors) == 2 and factors[0] == -1 and isinstance(factors[1], sp.Add):
+            numerator = -factors[1]
+        terms.append(numerator / denominator)
+    return sp.Add(*terms)

@@ -181,10 +181,13 @@ def _tidy(rec: _Recorder, model: Model, variable: sp.Expr) -> sp.Expr:
     if staged != expr:
         rec.chain(staged, "stage symbols", "write the result in the stage symbols")
     simplified = _simplify(staged)
+    tidy = algebra.tidy_signs(staged)
+    if 2 * sp.count_ops(simplified) > sp.count_ops(tidy):
+        simplified = tidy  # not a real simplification: keep the sum of simple terms
     rec.chain(simplified, "simplify", "cancel common factors and collect terms")
-    constants = _simplify(algebra.forward_constants(simplified, model.assumptions))
+    constants = algebra.forward_constants(simplified, model.assumptions)
     if constants != simplified:
-        rec.chain(constants, "assumption", _assumption_text(model))
+        rec.chain(_simplify(constants), "assumption", _assumption_text(model))
     return rec.steps[-1].rhs
 
 
@@ -291,6 +294,7 @@ def _parameter_section(model, rec: _Recorder, score, parameter, signal,
         final = sp.Mul(signal, local)
         result = rec.add(sp.Derivative(loss, parameter), final, "result",
                          "the gradient for one training example")
+        rec.steps.pop()  # shown as the derivation's result, not again in the section
     title = f"The gradient with respect to {parameter}"
     return Section("gradient", title, "", rec.take()), result
 

@@ -6,21 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive.numeric import reference as ref
+from derive.numeric.agreement import REFERENCE, agreement_table, random_problem
 from derive.numeric.gradcheck import numerical_gradient, relative_error
-
-REFERENCE = {
-    "logistic": (ref.logistic_loss, ref.logistic_grad),
-    "softmax": (ref.softmax_loss, ref.softmax_grad),
-    "svm": (ref.svm_loss, ref.svm_grad),
-}
 
 
 def problem(name: str, rng: np.random.Generator, n: int, d: int, k: int, scale: float = 1.0):
-    X = rng.normal(size=(n, d))
-    if name == "logistic":
-        return rng.normal(size=d) * scale, X, rng.integers(0, 2, n).astype(float)
-    return rng.normal(size=(k, d)) * scale, X, rng.integers(0, k, n)
+    params, X, target = random_problem(name == "logistic", rng, n, d, k)
+    return params * scale, X, target
 
 
 def away_from_kinks(name, params, X, target) -> bool:
@@ -53,8 +45,13 @@ def test_agrees_with_reference_and_finite_differences(name):
 
 @pytest.mark.parametrize("name", ["logistic", "softmax", "svm"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=st.integers(1, 12), d=st.integers(1, 5), k=st.integers(2, 5), seed=st.integers(0, 10**6),
-       scale=st.sampled_from([1e-3, 1.0, 30.0]))
+@given(
+    n=st.integers(1, 12),
+    d=st.integers(1, 5),
+    k=st.integers(2, 5),
+    seed=st.integers(0, 10**6),
+    scale=st.sampled_from([1e-3, 1.0, 30.0]),
+)
 def test_property_shapes_and_values(name, n, d, k, seed, scale):
     rng = np.random.default_rng(seed)
     params, X, target = problem(name, rng, n, d, k, scale)
@@ -98,3 +95,10 @@ def test_a_declared_model_compiles_too():
     fd = numerical_gradient(lambda p: loss(p, X, t), w)
     assert relative_error(grad(w, X, t), fd) <= 1e-6
     assert np.isclose(loss(w, X, t), np.mean((np.tanh(X @ w) - t) ** 2 / 2))
+
+
+def test_agreement_table_for_the_report():
+    rows = agreement_table()
+    assert [r["model"] for r in rows] == derive.derivations()
+    for row in rows:
+        assert row["err_reference"] <= 1e-8 and row["err_finite_difference"] <= 1e-6

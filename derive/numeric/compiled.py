@@ -28,6 +28,7 @@ from derive.verify import substitute_all
 rowsum = sp.Function("rowsum")
 logsumexp = sp.Function("logsumexp")
 hinge = sp.Function("hinge")
+softmax = sp.Function("softmax")
 ONEHOT = sp.Symbol("onehot__")
 
 
@@ -42,7 +43,13 @@ NUMPY_FUNCTIONS = {
     "hinge": lambda u: np.maximum(u, 0.0),
     "sigmoid": stable_sigmoid,
     "softplus": lambda u: np.logaddexp(0.0, u),
+    "softmax": lambda v: _softmax(v),
 }
+
+
+def _softmax(v: np.ndarray) -> np.ndarray:
+    e = np.exp(v - np.max(v, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _array_symbol(base: sp.IndexedBase, at_label: bool) -> sp.Symbol:
@@ -75,6 +82,7 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
     expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
+    expr = expr.replace(sp.exp(v - logsumexp(v)), softmax(v))
     return expr
 
 
@@ -89,7 +97,7 @@ class _Plan:
 
 def _lambdify(expr: sp.Expr) -> tuple[Callable, tuple[str, ...]]:
     symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
-    func = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    func = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
     return func, tuple(s.name for s in symbols)
 
 
@@ -133,6 +141,12 @@ def _loss_expression(model: Model) -> sp.Expr:
     return sift(expr)
 
 
+def _full(value, shape: tuple[int, ...]) -> np.ndarray:
+    """The value as a contiguous array of the given shape (BLAS is slow on broadcast views)."""
+    value = np.asarray(value, dtype=float)
+    return value if value.shape == shape else np.ascontiguousarray(np.broadcast_to(value, shape))
+
+
 class _Compiled:
     """The numeric callable of one model: validates inputs, runs the plan, reduces over N."""
 
@@ -162,14 +176,14 @@ class _Compiled:
         if targets is not None:
             env["t"] = targets
         for name, (func, args) in self.plan.families:
-            put(name, np.broadcast_to(func(*(env[a] for a in args)), scores.shape))
+            put(name, _full(func(*(env[a] for a in args)), scores.shape))
         return env
 
     def evaluate(self, scores, labels, targets) -> np.ndarray:
         env = self._environment(scores, labels, targets)
         func, args = self.plan.final, self.plan.final_args
         with np.errstate(under="ignore"):
-            return np.broadcast_to(func(*(env[a] for a in args)), scores.shape)
+            return _full(func(*(env[a] for a in args)), scores.shape)
 
 
 def _binary(model: Model) -> bool:
