@@ -42,7 +42,7 @@ class _Recorder:
         verification = verify_step(lhs, rhs, self.context, case, what=f"{rule} step")
         step = Step(lhs, rhs, rule, why, verification, case, substeps)
         self.steps.append(step)
-        if case is None and _is_named_derivative(lhs):
+        if case is None and _is_named_derivative(lhs) and not rhs.has(sp.MatrixSymbol):
             self.context = replace(self.context, facts={**self.context.facts, lhs: rhs})
         return step
 

@@ -271,18 +271,45 @@ def _is_zero(expr: sp.Expr, method: str) -> bool:
     return sp.simplify(expand_functions(expr)) == 0
 
 
+def canonical_dummies(expr: sp.Expr) -> sp.Expr:
+    """Name every summation index by its nesting depth, so equal sums become equal atoms."""
+
+    def walk(e: sp.Expr, depth: int) -> sp.Expr:
+        if isinstance(e, sp.Sum) and len(e.limits) == 1:
+            index, low, high = e.limits[0]
+            new = sp.Symbol(f"_sum{depth}", **index.assumptions0)
+            body = walk(e.function.xreplace({index: new}), depth + 1)
+            return sp.Sum(body, (new, low, high))
+        if not e.args or e.is_Atom:
+            return e
+        return e.func(*(walk(a, depth) for a in e.args))
+
+    return walk(expr, 0)
+
+
+def _levels(difference: sp.Expr, context: Context, case: Case | None) -> list[sp.Expr]:
+    """The difference with fewer, then more definitions substituted, stage by stage.
+
+    Substituting everything at once (z = w.x too) makes proofs hard; cutting through the
+    definitions one at a time from the top finds the level where the equality is plain.
+    """
+    families = list(dict.fromkeys(_base_key(d.lhs) for d in context.definitions))
+    levels: list[sp.Expr] = []
+    for cut in range(len(families), -1, -1):
+        keep = frozenset(families[:cut])
+        level = substitute_all(difference, context.definitions, keep, context=context)
+        level = canonical_dummies(drop_index_ranges(settle(apply_case(level, case)), context))
+        if not levels or level != levels[-1]:
+            levels.append(level)
+    return levels
+
+
 def prove(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None,
           budget: float = 1.0) -> str | None:
     """Try to prove lhs = rhs symbolically; return the method that succeeded, or None."""
     difference = apply_case(evaluate_derivatives(lhs - rhs, context), case)
-    levels = [drop_index_ranges(settle(difference), context)]
-    while len(levels) < 6:
-        nxt = apply_case(substitute_once(levels[-1], context.definitions, context=context), case)
-        nxt = drop_index_ranges(settle(nxt), context)
-        if nxt == levels[-1]:
-            break
-        levels.append(nxt)
-    for method, share in (("cancel", 0.3), ("expand", 0.2), ("simplify", 0.5)):
+    levels = _levels(difference, context, case)
+    for method, share in (("cancel", 0.4), ("expand", 0.2), ("simplify", 0.4)):
         for depth, candidate in enumerate(levels):
             if method == "simplify" and sp.count_ops(candidate) > 400:
                 continue
@@ -310,11 +337,15 @@ def _bound_of(index: sp.Expr, context: Context) -> sp.Expr:
     return context.index_bounds[index.args[0] if isinstance(index, example) else index]
 
 
-def _explicit_matrices(expr: sp.Expr, context: Context, sizes: dict) -> sp.Expr:
-    """Turn entries of matrix expressions of concrete size into explicit scalar expressions."""
+def _explicit_matrices(expr: sp.Expr, context: Context, sizes: dict, cache: dict) -> sp.Expr:
+    """Turn entries of matrix expressions of concrete size into explicit scalar expressions.
 
-    def entry(e: MatrixElement) -> sp.Expr:
-        parent = e.parent
+    ``cache`` keeps the explicit matrices of one size, which every index assignment reuses.
+    """
+
+    def explicit(parent: sp.MatrixExpr) -> sp.ImmutableMatrix:
+        if parent in cache:
+            return cache[parent]
         replacements = {}
         for m in parent.atoms(sp.MatrixSymbol):
             build = context.matrices.get(m.name)
@@ -325,8 +356,11 @@ def _explicit_matrices(expr: sp.Expr, context: Context, sizes: dict) -> sp.Expr:
                 rows, cols, lambda r, c, build=build: unroll_sums(build(r + 1, c + 1)
                                                                   .xreplace(sizes))
             )
-        explicit = parent.xreplace(replacements).doit()
-        return sp.ImmutableMatrix(explicit)[int(e.i), int(e.j)]
+        cache[parent] = sp.ImmutableMatrix(parent.xreplace(replacements).doit())
+        return cache[parent]
+
+    def entry(e: MatrixElement) -> sp.Expr:
+        return explicit(e.parent)[int(e.i), int(e.j)]
 
     return expr.replace(lambda e: isinstance(e, MatrixElement), entry)
 
@@ -399,14 +433,14 @@ def unroll_sums(expr: sp.Expr) -> sp.Expr:
 
 
 def _concrete(side: sp.Expr, context: Context, sizes: dict, assignment: dict,
-              substitute: bool) -> sp.Expr:
+              substitute: bool, cache: dict) -> sp.Expr:
     """Sizes and indices made concrete, matrices written out, derivatives (and, if asked,
     definitions) evaluated, sums written out."""
     e = unroll_sums(side.xreplace(sizes).xreplace(assignment))
     e = evaluate_derivatives(e, context, lambda f: unroll_sums(f.xreplace(sizes)))
     e = e.xreplace(sizes).xreplace(assignment)
     if e.has(MatrixElement):
-        e = _explicit_matrices(e, context, sizes)
+        e = _explicit_matrices(e, context, sizes, cache)
     if substitute:
         e = substitute_all(e, context.definitions, context=context)
     return unroll_sums(expand_functions(e).xreplace(sizes).xreplace(assignment)).doit()
@@ -443,6 +477,9 @@ def _reachable(sides, context: Context) -> set[sp.Basic]:
     """Every symbol the sides depend on, directly or through definitions."""
     seen: set[sp.Basic] = set()
     todo = [s for side in sides for s in side.free_symbols]
+    for side in sides:  # SymPy leaves the variables of a derivative out of its free symbols
+        todo.extend(s for d in side.atoms(sp.Derivative) for v in d.variables
+                    for s in v.free_symbols)
     families = {_base_key(d.lhs): d for d in context.definitions}
     while todo:
         symbol = todo.pop()
@@ -474,9 +511,14 @@ def numeric_check(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | Non
         sizes = _sizes_for(context, size)
         indices = sorted((i for i in reachable if i in context.index_bounds),
                          key=sp.default_sort_key)
+        cache: dict = {}
         for assignment in _assignments(indices, context, sizes, case, rng) or [{}]:
-            sides = [_concrete(s, context, sizes, assignment, substitute) for s in raw]
+            sides = [_concrete(s, context, sizes, assignment, substitute, cache) for s in raw]
             leaves, funcs = _compile(sides)
+            loose = [leaf for leaf in leaves
+                     if leaf in context.index_bounds or leaf in context.bounds]
+            if loose:
+                return Outcome("unknown", reason=f"index {loose[0]} was left without a value")
             found = 0
             for _ in range(POINTS_PER_ASSIGNMENT * 3):
                 values = {leaf: _draw(leaf, context, sizes, rng) for leaf in leaves}

@@ -17,8 +17,10 @@ K = sp.Symbol("K", integer=True, positive=True)
 zs, ys = sp.IndexedBase("z"), sp.IndexedBase("y")
 
 LOGISTIC = Context(
-    definitions=(Definition(y, sigmoid(z), ""),
-                 Definition(L, -t * sp.log(y) - (1 - t) * sp.log(1 - y), "")),
+    definitions=(
+        Definition(y, sigmoid(z), ""),
+        Definition(L, -t * sp.log(y) - (1 - t) * sp.log(1 - y), ""),
+    ),
     domains={"t": (0.0, 1.0), "y": (0.01, 0.99)},
 )
 SOFTMAX = Context(
@@ -57,8 +59,11 @@ def test_indexed_softmax_derivative_with_both_cases():
 
 
 def test_numeric_check_reports_points_and_sizes():
-    outcome = numeric_check(sp.Sum(zs[kp], (kp, 1, K)) ** 2,
-                            sp.Sum(zs[kp], (kp, 1, K)) * sp.Sum(zs[k], (k, 1, K)), SOFTMAX)
+    outcome = numeric_check(
+        sp.Sum(zs[kp], (kp, 1, K)) ** 2,
+        sp.Sum(zs[kp], (kp, 1, K)) * sp.Sum(zs[k], (k, 1, K)),
+        SOFTMAX,
+    )
     assert outcome.status == "verified"
     assert outcome.verification.points >= 8
     assert outcome.verification.sizes == (2, 3)
@@ -74,3 +79,18 @@ def test_nowhere_finite_is_unknown_not_refuted():
     assert outcome.status in ("unknown", "refuted")
     if outcome.status == "refuted":
         pytest.fail("refuted without a point where both sides are finite")
+
+
+def test_a_wrong_factor_in_an_indexed_chain_is_refuted():
+    # every index, also those only inside a derivative's variable, gets a concrete value
+    import derive
+    from derive.engine import _context
+    from derive.models import softmax as s
+
+    context = _context(derive.model("softmax"))
+    chain = sp.Mul(sp.Derivative(s.L, s.y[s.T]), sp.Derivative(s.y[s.T], s.z[s.k]),
+                   sp.Derivative(s.z[s.k], s.W[s.k, s.j]), evaluate=False)
+    lhs = sp.Derivative(s.L, s.W[s.k, s.j])
+    assert compare(lhs, chain, context).ok
+    assert compare(lhs, 2 * chain, context).status == "refuted"
+    assert compare(lhs, chain.xreplace({s.j: s.k}), context).status == "refuted"
