@@ -102,3 +102,14 @@ def test_agreement_table_for_the_report():
     assert [r["model"] for r in rows] == derive.derivations()
     for row in rows:
         assert row["err_reference"] <= 1e-8 and row["err_finite_difference"] <= 1e-6
+
+
+def test_derived_losses_reproduce_the_assignment_table():
+    from derive.table import ASSIGNMENT_SCORES, comparison_table
+
+    eye = np.eye(3)  # W = I makes the scores S = X W^T equal to X
+    for row, scores in zip(comparison_table(), ASSIGNMENT_SCORES, strict=True):
+        X, labels = np.array([scores], dtype=float), np.array([0])
+        assert derive.loss_function("svm")(eye, X, labels) == row.svm == 0
+        softmax = derive.loss_function("softmax")(eye, X, labels)
+        assert softmax > 0 and relative_error(softmax, row.softmax) <= 1e-9

@@ -29,6 +29,7 @@ rowsum = sp.Function("rowsum")
 logsumexp = sp.Function("logsumexp")
 hinge = sp.Function("hinge")
 softmax = sp.Function("softmax")
+logsumexp_gap = sp.Function("logsumexp_gap")
 ONEHOT = sp.Symbol("onehot__")
 
 
@@ -44,7 +45,15 @@ NUMPY_FUNCTIONS = {
     "sigmoid": stable_sigmoid,
     "softplus": lambda u: np.logaddexp(0.0, u),
     "softmax": lambda v: _softmax(v),
+    "logsumexp_gap": lambda v, onehot: _logsumexp_gap(v, onehot),
 }
+
+
+def _logsumexp_gap(v: np.ndarray, onehot: np.ndarray) -> np.ndarray:
+    gap = v - np.sum(v * onehot, axis=-1, keepdims=True)  # z_k - z_T
+    top = np.max(gap, axis=-1, keepdims=True)  # >= 0; 0 when the label scores highest
+    others = np.sum(np.exp(gap - top) * (1.0 - onehot), axis=-1, keepdims=True)
+    return top + np.log1p(others + np.expm1(-top))
 
 
 def _softmax(v: np.ndarray) -> np.ndarray:
@@ -83,7 +92,20 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
     expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
     expr = expr.replace(sp.exp(v - logsumexp(v)), softmax(v))
-    return expr
+    return expr.replace(lambda e: isinstance(e, sp.Add), _gap)
+
+
+def _gap(total: sp.Add) -> sp.Expr:
+    """logsumexp(z) - z_T -> log sum_k e^(z_k - z_T), exact also when it is tiny (z_T largest)."""
+    terms = list(total.args)
+    for term in terms:
+        if isinstance(term, logsumexp) and isinstance(term.args[0], sp.Symbol):
+            name = term.args[0].name
+            own = -sp.Symbol(name.replace("__all", "__label"))
+            if name.endswith("__all") and own in terms:
+                rest = [t for t in terms if t is not term and t != own]
+                return sp.Add(logsumexp_gap(term.args[0], ONEHOT), *rest)
+    return total
 
 
 @dataclass(frozen=True)
