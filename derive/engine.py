@@ -20,6 +20,7 @@ from derive.context import Context
 from derive.errors import NoRuleError
 from derive.functions import example
 from derive.model import Model
+from derive.printing import text
 from derive.steps import Case, Definition, Derivation, Section, Step, UpdateRule
 from derive.vector_form import VectorForm, vector_form
 from derive.verify import apply_case, per_example, verify_step
@@ -142,7 +143,7 @@ def _overview(model: Model, rec: _Recorder) -> Section:
             _product(sp.Derivative(a, b) for a, b in zip(chain, chain[1:], strict=False)),
             "chain rule",
             "the loss depends on the parameter only through the stages in between")
-    names = ", ".join(f"{stage.symbol} ({stage.name})" for stage in model.stages)
+    names = ", ".join(f"{text(stage.symbol)} ({stage.name})" for stage in model.stages)
     return Section("overview", "The chain rule", f"The stages are {names}.", rec.take())
 
 
@@ -219,11 +220,11 @@ def _rule_trees(model: Model) -> dict[tuple, Rule]:
 def _local_section(model: Model, rec: _Recorder, upper, lower,
                    rule: Rule) -> tuple[Section, sp.Expr]:
     rec.add(sp.Derivative(upper, lower), rule.lhs, "definition",
-            f"substitute the definition of {upper}")
+            f"substitute the definition of {text(upper)}")
     _expand_levels(rec, rule)
     value = _tidy(rec, model, lower)
     _cases(rec, sp.Derivative(upper, lower), value)
-    title = f"The derivative of {upper} with respect to {lower}"
+    title = f"The derivative of {text(upper)} with respect to {text(lower)}"
     return Section(f"d_{upper}_d_{lower}", title, "", rec.take()), value
 
 
@@ -249,7 +250,8 @@ def _combine_section(model, rec: _Recorder, chain, local_results) -> tuple[Secti
     top, bottom = chain[0], chain[-1]
     links = list(zip(chain, chain[1:], strict=False))
     rec.add(sp.Derivative(top, bottom), _product(sp.Derivative(a, b) for a, b in links),
-            "chain rule", f"{top} depends on {bottom} through {', '.join(map(str, chain[1:-1]))}")
+            "chain rule",
+            f"{text(top)} depends on {text(bottom)} through {', '.join(map(text, chain[1:-1]))}")
     rec.chain(_product(local_results[link] for link in links), "substitute",
               "insert the local derivatives found above")
     _distribute(rec)
@@ -260,7 +262,7 @@ def _combine_section(model, rec: _Recorder, chain, local_results) -> tuple[Secti
         rec.add(sp.Derivative(top, bottom), unified, "assumption",
                 f"both cases in one formula: {_assumption_text(model)}")
         value = unified
-    title = f"Combining: the derivative of {top} with respect to {bottom}"
+    title = f"Combining: the derivative of {text(top)} with respect to {text(bottom)}"
     return Section(f"d_{top}_d_{bottom}", title, "", rec.take()), value
 
 
@@ -289,21 +291,21 @@ def _parameter_section(model, rec: _Recorder, score, parameter, signal,
     else:
         rec.add(sp.Derivative(loss, parameter),
                 _product([sp.Derivative(loss, score), sp.Derivative(score, parameter)]),
-                "chain rule", f"{loss} depends on {parameter} only through {score}")
+                "chain rule",
+                f"{text(loss)} depends on {text(parameter)} only through {text(score)}")
         rec.chain(_product([signal, local]), "substitute", "insert the two results above")
         final = sp.Mul(signal, local)
         result = rec.add(sp.Derivative(loss, parameter), final, "result",
                          "the gradient for one training example")
         rec.steps.pop()  # shown as the derivation's result, not again in the section
-    title = f"The gradient with respect to {parameter}"
+    title = f"The gradient with respect to {text(parameter)}"
     return Section("gradient", title, "", rec.take()), result
 
 
 def _vector_section(rec: _Recorder, form: VectorForm) -> Step:
     rec.context = replace(rec.context, matrices={**rec.context.matrices, **form.matrices})
     entry = rec.add(form.derivative, form.entry, "vector form",
-                    f"entry ({', '.join(map(str, form.entry.indices))}) of the matrix product"
-                    if hasattr(form.entry, "indices") else "matrix product, entry by entry")
+                    "the matrix product, entry by entry")
     rec.take()
     verification = entry.verification
     return Step(form.gradient, form.matrix, "vector form", form.explanation, verification,

@@ -18,6 +18,7 @@ from derive.context import Context
 from derive.errors import DeriveError
 from derive.functions import example, grad
 from derive.model import Model
+from derive.printing import text
 from derive.steps import Step
 from derive.verify import per_example
 
@@ -99,7 +100,7 @@ def vector_form(model: Model, context: Context, result: Step, signal: sp.Expr,
         matrices["G"] = (lambda r, c: per_example(signal.xreplace({class_index: c})
                                                   if class_index is not None else signal, r,
                                                   context))
-        where = f" where G has entries G_ik = {signal} for example i"
+        where = f", where G_i{text(class_index)} = {text(signal)} for example i"
     if class_index is not None:
         matrix = sp.MatMul(1 / n, g.T, X)
         entry = MatrixElement(matrix, class_index - 1, input_index - 1)
