@@ -243,7 +243,8 @@ def _cases(rec: _Recorder, lhs: sp.Expr, value: sp.Expr) -> None:
     for case in (equal, other):
         rhs = _simplify(apply_case(value, case))
         rec.add(apply_case(lhs, case), rhs, "case",
-                f"when {case.text}, delta_{a}{b} = {1 if case is equal else 0}", case)
+                f"when {case.text}, {text(sp.KroneckerDelta(a, b))} = "
+                f"{1 if case is equal else 0}", case)
 
 
 def _combine_section(model, rec: _Recorder, chain, local_results) -> tuple[Section, sp.Expr]:

@@ -20,9 +20,9 @@ from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.str import StrPrinter
 from sympy.simplify.radsimp import fraction
 
-from derive.functions import example, sigmoid, softplus
+from derive.functions import example, grad, sigmoid, softplus
 
-__all__ = ["latex", "latex_pieces", "text"]
+__all__ = ["latex", "text"]
 
 CALLIGRAPHIC = frozenset({"L", "J"})
 """Symbol names printed in calligraphic type: the loss and the cost."""
@@ -109,6 +109,11 @@ class DeriveLatexPrinter(LatexPrinter):
             inner = rf"\left({inner}\right)"
         return self._with_exponent(f"{inner}^{{({self._print(i)})}}", exp)
 
+    def _print_grad(self, expr: grad, exp: str | None = None) -> str:
+        scalar, wrt = expr.args
+        tex = rf"\nabla_{{{self._print(wrt)}}} {self._print(scalar)}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
     def _print_sigmoid(self, expr: sigmoid, exp: str | None = None) -> str:
         name = r"\sigma" if exp is None else rf"\sigma^{{{exp}}}"
         return name + self._wrap(self._print(expr.args[0]))
@@ -180,9 +185,9 @@ class DeriveLatexPrinter(LatexPrinter):
         return inner + r"^{\top}"
 
     def _print_Add(self, expr: sp.Expr, order: str | None = None) -> str:
-        return " ".join(self.add_pieces(expr, order))
+        return " ".join(self._signed_terms(expr, order))
 
-    def add_pieces(self, expr: sp.Expr, order: str | None = None) -> list[str]:
+    def _signed_terms(self, expr: sp.Expr, order: str | None = None) -> list[str]:
         """The terms of a sum, each after the first with its sign: ['y', '- t']."""
         terms = list(expr.args)
         if not _is_unevaluated(expr):
@@ -202,7 +207,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Mul(self, expr: sp.Expr) -> str:
         if _is_unevaluated(expr) or sum(isinstance(a, sp.Derivative) for a in expr.args) >= 2:
-            return " ".join(self.product_pieces(expr))
+            return " ".join(self._ordered_factors(expr))
         sign = ""
         if expr.could_extract_minus_sign():
             sign, expr = "- ", -expr
@@ -221,7 +226,7 @@ class DeriveLatexPrinter(LatexPrinter):
             return " ".join([sign + frac, *self._factor_pieces(heavy, cdot=False, first=False)])
         return sign + frac
 
-    def product_pieces(self, expr: sp.Expr) -> list[str]:
+    def _ordered_factors(self, expr: sp.Expr) -> list[str]:
         """The factors of a product kept in order, each after the first with its dot if any."""
         unevaluated = _is_unevaluated(expr)
         return self._factor_pieces(list(expr.args), cdot=unevaluated)
@@ -284,6 +289,10 @@ class DeriveTextPrinter(StrPrinter):
         if not isinstance(value, sp.Symbol | sp.Indexed):
             inner = f"({inner})"
         return f"{inner}^({self._print(i)})"
+
+    def _print_grad(self, expr: grad) -> str:
+        scalar, wrt = expr.args
+        return f"grad_{self._print(wrt)} {self._print(scalar)}"
 
     def _print_sigmoid(self, expr: sigmoid) -> str:
         return f"sigma({self._print(expr.args[0])})"
@@ -412,17 +421,6 @@ class DeriveTextPrinter(StrPrinter):
 def latex(expr: sp.Basic) -> str:
     """LaTeX math (no $ delimiters) for expr, in the report's notation."""
     return DeriveLatexPrinter().doprint(expr)
-
-
-def latex_pieces(expr: sp.Basic) -> list[str]:
-    """expr as LaTeX split where a long line may break: the terms of a sum, or the factors of
-    an unevaluated product; joined by spaces they give ``latex(expr)``."""
-    printer = DeriveLatexPrinter()
-    if isinstance(expr, sp.Add | sp.MatAdd):
-        return printer.add_pieces(expr)
-    if isinstance(expr, sp.Mul) and _is_unevaluated(expr):
-        return printer.product_pieces(expr)
-    return [printer.doprint(expr)]
 
 
 def text(expr: sp.Basic) -> str:

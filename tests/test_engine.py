@@ -24,8 +24,10 @@ def any_derivation(request):
 
 
 def test_every_step_is_verified_and_says_how(any_derivation):
-    steps = list(any_derivation.steps) + [any_derivation.vector_form,
-                                          any_derivation.update_rule.step]
+    steps = list(any_derivation.steps) + [
+        any_derivation.vector_form,
+        any_derivation.update_rule.step,
+    ]
     assert len(steps) >= 8
     for step in steps:
         v = step.verification
@@ -101,10 +103,14 @@ def tanh_regression() -> Model:
     w, x = sp.IndexedBase("w"), sp.IndexedBase("x")
     z, y, t, L = sp.symbols("z y t L")
     return Model(
-        name="tanh-regression", title="Tanh regression", summary="squared error after tanh",
-        stages=(Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),
-                Stage(y, sp.tanh(z), "tanh activation"),
-                Stage(L, (y - t) ** 2 / 2, "squared error")),
+        name="tanh-regression",
+        title="Tanh regression",
+        summary="squared error after tanh",
+        stages=(
+            Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),
+            Stage(y, sp.tanh(z), "tanh activation"),
+            Stage(L, (y - t) ** 2 / 2, "squared error"),
+        ),
         chain=(L, y, z, w[j]),
         rewrites=(Rewrite(sp.tanh(z), y, "y = tanh z"),),
         index_bounds={j: D, jp: D},
@@ -123,9 +129,12 @@ def test_a_stage_without_rule_fails_clearly():
     model = tanh_regression()
     z = sp.Symbol("z")
     f = sp.Function("f")
-    broken = Model(**{**model.__dict__, "stages": (model.stages[0],
-                                                   Stage(sp.Symbol("y"), f(z), "unknown"),
-                                                   model.stages[2])})
+    broken = Model(
+        **{
+            **model.__dict__,
+            "stages": (model.stages[0], Stage(sp.Symbol("y"), f(z), "unknown"), model.stages[2]),
+        }
+    )
     with pytest.raises(NoRuleError, match="no differentiation rule"):
         derive_model(broken)
 
@@ -133,9 +142,13 @@ def test_a_stage_without_rule_fails_clearly():
 def test_a_wrong_rewrite_is_caught_not_printed():
     model = tanh_regression()
     z, y = sp.symbols("z y")
-    wrong = Model(**{**model.__dict__, "stages": (
-        model.stages[0], Stage(y, sp.tanh(z), "tanh"), model.stages[2]),
-        "rewrites": (Rewrite(sp.tanh(z) ** 2, 2 * y, "a wrong identity"),)})
+    wrong = Model(
+        **{
+            **model.__dict__,
+            "stages": (model.stages[0], Stage(y, sp.tanh(z), "tanh"), model.stages[2]),
+            "rewrites": (Rewrite(sp.tanh(z) ** 2, 2 * y, "a wrong identity"),),
+        }
+    )
     with pytest.raises(VerificationError):
         derive_model(wrong)
 

@@ -7,6 +7,9 @@ Only matplotlib's object API is used (a ``Figure`` saved straight to PDF), insid
 from __future__ import annotations
 
 import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -72,5 +75,18 @@ def loss_vs_margin(lowest: float = -3.0, highest: float = 4.0) -> bytes:
         losses.legend(frameon=False)
         grads.set_ylim(-1.15, 0.15)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None, "Producer": None})
+        with _quiet("fontTools"):
+            figure.savefig(buffer, format="pdf", metadata={"CreationDate": None, "Producer": None})
     return buffer.getvalue()
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Silence a library's warnings for a moment (fontTools complains about cmr10's dates)."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.printing import latex
-from derive.render.layout import NOTE_FRACTION, chain_rule, chains_of, layout_derivation
+from derive.render.layout import (
+    NOTE_FRACTION,
+    chain_rule,
+    chains_of,
+    layout_derivation,
+    states_chain_rule,
+)
 from derive.render.templates import render
 from derive.steps import Derivation
 
@@ -27,20 +33,24 @@ def derivation_fragment(derivation: Derivation, heading: str = "section") -> str
 
 
 def key_results(derivation: Derivation) -> list[KeyResult]:
-    """Where each section's chains end: the first left side equals the last right side."""
-    results = []
+    """Where each section's chains end (first left side = last right side), each once, without
+    the final result, which is shown boxed."""
+    final = KeyResult(latex(derivation.result.lhs), latex(derivation.result.rhs))
+    results: dict[KeyResult, None] = {}
     for section in derivation.sections:
         for chain in chains_of(section.steps):
             case = chain[0].case
             condition = "" if case is None or case.holds_everywhere else latex(case.condition)
-            results.append(KeyResult(latex(chain[0].lhs), latex(chain[-1].rhs), condition))
-    return results
+            results.setdefault(KeyResult(latex(chain[0].lhs), latex(chain[-1].rhs), condition))
+    return [r for r in results if r != final]
 
 
 def derivation_notebook(derivation: Derivation) -> str:
     """A compact ``$$\\begin{aligned}...$$`` of the key results, with no custom macros, for
     Jupyter's ``_repr_latex_`` (MathJax)."""
     gradient, product, _ = chain_rule(derivation.model.chain)
+    if states_chain_rule(derivation):
+        gradient = product = ""
     return render(
         "notebook.tex",
         title=derivation.title,

@@ -15,8 +15,20 @@ from itertools import groupby
 
 import sympy as sp
 
-from derive.printing import latex, latex_pieces, text
+from derive.printing import latex, text
+from derive.render.breaking import break_points
 from derive.render.measure import BINARY, width_em
+from derive.render.view import (
+    Aligned,
+    CaseBlock,
+    CaseSummary,
+    Counts,
+    DerivationView,
+    Display,
+    Line,
+    Note,
+    SectionView,
+)
 from derive.steps import Definition, Derivation, Section, Step, Verification
 
 TEXT_WIDTH_EM = 39.0
@@ -26,131 +38,9 @@ NOTE_FRACTION = 0.3
 SMALL = 0.9
 """Size of \\small relative to the body font."""
 CONTINUATION = r"\quad {} "
+MAX_BREAK_DEPTH = 3
+"""How many nested brackets a long line may be broken inside."""
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-@dataclass(frozen=True)
-class Note:
-    """What is said beside a line: the rule, why it holds, and how it was checked."""
-
-    rule: str
-    justification: str = ""
-    mark: str = ""
-    method: str = ""
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One row of an aligned display: ``lhs relation rhs`` with its note, or a line of text.
-
-    lhs and relation are empty on continuation rows; ``intertext`` (for example "where")
-    replaces the row by a short line of text; ``gap`` adds space after the row, between
-    two chains.
-    """
-
-    lhs: str = ""
-    relation: str = ""
-    rhs: str = ""
-    note: Note | None = None
-    label: str = ""
-    intertext: str = ""
-    gap: bool = False
-
-
-@dataclass(frozen=True)
-class Aligned:
-    """Rows typeset as one aligned display; notes beside them, or in a legend underneath."""
-
-    lines: tuple[Line, ...]
-    small: bool = False
-    legend: bool = False
-
-    @property
-    def notes(self) -> tuple[Line, ...]:
-        """The rows that carry a note, for the legend under the display."""
-        return tuple(line for line in self.lines if line.note is not None)
-
-
-@dataclass(frozen=True)
-class CaseBlock:
-    """The chains that hold under one case (condition empty when they always hold)."""
-
-    condition: str
-    description: str
-    display: Aligned
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """``lhs = {rhs_1 if c_1; rhs_2 if c_2}``: the end of each case, side by side."""
-
-    lhs: str
-    rows: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class SectionView:
-    """A section of a derivation, ready for the template."""
-
-    key: str
-    title: str
-    intro: str
-    blocks: tuple[CaseBlock, ...]
-    summary: CaseSummary | None
-
-
-@dataclass(frozen=True)
-class Display:
-    """A single displayed equation with its note (the result, the vector form)."""
-
-    tex: str
-    note: Note
-    small: bool = False
-
-
-@dataclass(frozen=True)
-class Counts:
-    """How the steps of a derivation were verified."""
-
-    steps: int
-    symbolic: int
-    numeric: int
-    fewest_points: int
-    most_points: int
-
-    def __add__(self, other: Counts) -> Counts:
-        fewest = [c.fewest_points for c in (self, other) if c.numeric]
-        return Counts(
-            steps=self.steps + other.steps,
-            symbolic=self.symbolic + other.symbolic,
-            numeric=self.numeric + other.numeric,
-            fewest_points=min(fewest, default=0),
-            most_points=max(self.most_points, other.most_points),
-        )
-
-
-@dataclass(frozen=True)
-class DerivationView:
-    """A derivation as strings and small records, everything a template needs."""
-
-    name: str
-    title: str
-    summary: str
-    definitions: Aligned
-    gradient: str
-    chain_rule: str
-    path: str
-    sections: tuple[SectionView, ...]
-    result: Display
-    vector_form: Display
-    update: Aligned
-    notes: tuple[str, ...]
-    counts: Counts
-    loss: str
-
-
-NO_COUNTS = Counts(0, 0, 0, 0, 0)
 
 
 def note_for(step: Step) -> Note:
@@ -181,10 +71,19 @@ def _pack(pieces: Sequence[str], first_room: float, room: float) -> list[str] | 
 
 def _rhs_lines(rhs: sp.Expr, room: float) -> list[str] | None:
     """A right-hand side as one or more display lines fitting ``room`` em."""
-    whole = latex(rhs)
-    if width_em(whole) <= room:
-        return [whole]
-    return _pack(latex_pieces(rhs), room, room - width_em(CONTINUATION))
+    return _tex_lines(latex(rhs), room)
+
+
+def _tex_lines(tex: str, room: float) -> list[str] | None:
+    """Display math broken into lines of at most ``room`` em: first at the top level, then
+    ever deeper inside brackets; None when even that leaves a piece too wide."""
+    if width_em(tex) <= room:
+        return [tex]
+    for depth in range(MAX_BREAK_DEPTH + 1):
+        packed = _pack(break_points(tex, depth), room, room - width_em(CONTINUATION))
+        if packed is not None:
+            return packed
+    return None
 
 
 @dataclass
@@ -309,7 +208,9 @@ def layout_section(section: Section) -> SectionView:
 
 def layout_definitions(definitions: Sequence[Definition]) -> Aligned:
     """The model's definitions as aligned rows with their descriptions beside them."""
-    lines = tuple(Line(latex(d.lhs), "=", latex(d.rhs), Note(d.description)) for d in definitions)
+    lines = tuple(
+        Line(latex(d.lhs), "=", latex(d.rhs), Note("", d.description)) for d in definitions
+    )
     widest = max((width_em(f"{line.lhs} = {line.rhs}") for line in lines), default=0.0)
     return Aligned(lines, small=widest > _beside_room())
 
@@ -325,9 +226,18 @@ def chain_rule(chain: Sequence[sp.Expr]) -> tuple[str, str, str]:
 
 
 def _display(step: Step, boxed: bool) -> Display:
-    equation = f"{latex(step.lhs)} = {latex(step.rhs)}"
-    small = width_em(equation) > _beside_room()
-    return Display(rf"\boxed{{{equation}}}" if boxed else equation, note_for(step), small)
+    """An equation with its note beside it, or under it, smaller, or broken, as it needs."""
+    lhs, rhs = latex(step.lhs), latex(step.rhs)
+    frame = 1.0 if boxed else 0.0
+    below = TEXT_WIDTH_EM - 3.0
+    attempts = ((_beside_room(), False, False), (_beside_room() / SMALL, True, False))
+    attempts += ((below, False, True), (below / SMALL, True, True))
+    for room, small, note_below in attempts:
+        lines = _tex_lines(rhs, room - width_em(lhs) - BINARY - frame)
+        if lines is not None:
+            lines[1:] = [CONTINUATION + line for line in lines[1:]]
+            return Display(lhs, tuple(lines), note_for(step), boxed, small, note_below)
+    return Display(lhs, (rhs,), note_for(step), boxed, small=True, note_below=True)
 
 
 def layout_update(derivation: Derivation) -> Aligned:
@@ -377,9 +287,23 @@ def loss_definition(derivation: Derivation) -> str:
     return ""
 
 
+def states_chain_rule(derivation: Derivation) -> bool:
+    """True when a section already shows dL/dw as a product of derivatives."""
+    chain = derivation.model.chain
+    gradient = sp.Derivative(chain[0], chain[-1])
+    return any(
+        step.lhs == gradient
+        and isinstance(step.rhs, sp.Mul)
+        and all(isinstance(f, sp.Derivative) for f in step.rhs.args)
+        for step in derivation.steps
+    )
+
+
 def layout_derivation(derivation: Derivation) -> DerivationView:
-    """The whole derivation, laid out."""
+    """The whole derivation, laid out (the chain-rule overview only if no section shows it)."""
     gradient, product, path = chain_rule(derivation.model.chain)
+    if states_chain_rule(derivation):
+        gradient = product = ""
     return DerivationView(
         name=derivation.name,
         title=derivation.title,

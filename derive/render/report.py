@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from derive.errors import BuildError, DeriveError, InputError
-from derive.render.layout import (
-    NO_COUNTS,
-    NOTE_FRACTION,
-    DerivationView,
-    layout_derivation,
-)
+from derive.render.layout import NOTE_FRACTION, layout_derivation
 from derive.render.pdf import compile_pdf
 from derive.render.templates import TEMPLATE_DIR, render
+from derive.render.view import NO_COUNTS, DerivationView
 
 DEFAULT_NAMES = ("logistic", "softmax", "svm")
 DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
@@ -65,15 +61,28 @@ def check_output(output: Path) -> Path:
 
 
 def check_names(names: Sequence[str] | None) -> list[str]:
-    """The derivations to include, in order, each once."""
+    """The derivations to include, in order, each once; an unknown name is an InputError."""
     if names is None:
         return list(DEFAULT_NAMES)
     if isinstance(names, str):
         names = [names]
     chosen = list(dict.fromkeys(str(n).strip().lower() for n in names))
+    known = _known_names()
     if not chosen or not all(chosen):
-        raise InputError("no derivation named: choose from " + ", ".join(DEFAULT_NAMES))
+        raise InputError("no derivation named: choose from " + ", ".join(known))
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise InputError(f"unknown derivation {unknown[0]!r}: choose from {', '.join(known)}")
     return chosen
+
+
+def _known_names() -> list[str]:
+    """The names derive can derive (the built-in ones before the engine is importable)."""
+    try:
+        from derive import derivations
+    except ImportError:
+        return list(DEFAULT_NAMES)
+    return list(derivations())
 
 
 def derive_all(names: Sequence[str], progress: Progress) -> list[Any]:
@@ -87,9 +96,9 @@ def derive_all(names: Sequence[str], progress: Progress) -> list[Any]:
                 found.append(derivation(name))
             except DeriveError:
                 raise
-            except (KeyError, LookupError, ValueError) as error:
+            except LookupError as error:
                 raise InputError(
-                    f"unknown derivation {name!r}: choose from {', '.join(DEFAULT_NAMES)}"
+                    f"unknown derivation {name!r}: choose from {', '.join(_known_names())}"
                 ) from error
     return found
 
