@@ -32,7 +32,9 @@ def median_time(func, repeat: int) -> float:
 
 def hand_logistic(w, X, t):
     z = X @ w
-    y = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+    y = np.where(
+        z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z)))
+    )
     return X.T @ (y - t) / X.shape[0]
 
 
@@ -78,8 +80,10 @@ def main() -> None:
         assert np.allclose(ours(*args), HAND[name](*args))
         t_ours = median_time(lambda ours=ours, args=args: ours(*args), 7)
         t_hand = median_time(lambda name=name, args=args: HAND[name](*args), 7)
-        print(f"  {name:9} derived {t_ours * 1e3:7.1f} ms   hand-written {t_hand * 1e3:7.1f} ms"
-              f"   ratio {t_ours / t_hand:4.2f}   (target <= 1.2)")
+        print(
+            f"  {name:9} derived {t_ours * 1e3:7.1f} ms   hand-written {t_hand * 1e3:7.1f} ms"
+            f"   ratio {t_ours / t_hand:4.2f}   (target <= 1.2)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """derive: machine-checked, step-by-step gradient derivations of machine-learning losses.
 
-    >>> import derive
-    >>> derive.derivations()
-    ['logistic', 'softmax', 'svm']
-    >>> d = derive.derivation("logistic")      # every step proved or numerically checked
-    >>> grad = derive.gradient_function("logistic")   # NumPy, from the derived result
+>>> import derive
+>>> derive.derivations()
+['logistic', 'softmax', 'svm']
+>>> d = derive.derivation("logistic")      # every step proved or numerically checked
+>>> grad = derive.gradient_function("logistic")   # NumPy, from the derived result
 """
 
 from derive.api import (
@@ -28,8 +28,25 @@ def check(text: str, *, source: str = "<text>"):
 
 
 __all__ = [
-    "Case", "Definition", "Derivation", "DeriveError", "InputError", "Model", "NoRuleError",
-    "Rewrite", "Section", "Stage", "Step", "Verification", "VerificationError", "check",
-    "derivation", "derivations", "derive", "gradient_function", "loss_function", "model",
+    "Case",
+    "Definition",
+    "Derivation",
+    "DeriveError",
+    "InputError",
+    "Model",
+    "NoRuleError",
+    "Rewrite",
+    "Section",
+    "Stage",
+    "Step",
+    "Verification",
+    "VerificationError",
+    "check",
+    "derivation",
+    "derivations",
+    "derive",
+    "gradient_function",
+    "loss_function",
+    "model",
 ]
 __version__ = "0.1.0"

@@ -10,8 +10,11 @@ import sympy as sp
 def _delta_on(expr: sp.Expr, index: sp.Symbol) -> sp.KroneckerDelta | None:
     """A Kronecker delta factor of expr that ties ``index`` to something else."""
     for factor in sp.Mul.make_args(expr):
-        if isinstance(factor, sp.KroneckerDelta) and index in factor.args \
-                and factor.args[0] != factor.args[1]:
+        if (
+            isinstance(factor, sp.KroneckerDelta)
+            and index in factor.args
+            and factor.args[0] != factor.args[1]
+        ):
             return factor
     return None
 
@@ -70,8 +73,10 @@ def settle(expr: sp.Expr) -> sp.Expr:
     1[u > 0] (H(0) = 0) throughout, so every one-argument Heaviside is given that value.
     """
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
-    expr = expr.replace(lambda e: isinstance(e, sp.Heaviside) and e.args[1:] != (0,),
-                        lambda e: sp.Heaviside(e.args[0], 0))
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Heaviside) and e.args[1:] != (0,),
+        lambda e: sp.Heaviside(e.args[0], 0),
+    )
     return sift(expr)
 
 

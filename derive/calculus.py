@@ -81,7 +81,7 @@ class VariableRule(Rule):
 @dataclass(frozen=True)
 class IndexedRule(Rule):
     name = "Kronecker delta"
-    why = "components of one vector are independent: d x_a / d x_b = delta_ab"
+    why = "components of a vector are independent: the derivative is a Kronecker delta"
 
     def eval(self) -> sp.Expr:
         pairs = zip(self.expr.indices, self.var.indices, strict=True)
@@ -136,7 +136,7 @@ class ProductRule(Rule):
     factors: tuple[sp.Expr, ...] = ()
     rules: tuple[Rule, ...] = ()
     name = "product rule"
-    why = "(fg)' = f'g + fg'"
+    why = "differentiate each factor in turn, keeping the others"
 
     def children(self):
         return self.rules
@@ -162,7 +162,10 @@ class QuotientRule(Rule):
     numerator_rule: Rule | None = None
     denominator_rule: Rule | None = None
     name = "quotient rule"
-    why = "(f/g)' = (f'g - fg') / g^2"
+    why = (
+        "the numerator's derivative times the denominator, minus the numerator times the "
+        "denominator's derivative, over the denominator squared"
+    )
 
     def children(self):
         return (self.numerator_rule, self.denominator_rule)
@@ -182,7 +185,7 @@ class QuotientRule(Rule):
 class PowerRule(Rule):
     exponent: sp.Expr = sp.S.One
     name = "power rule"
-    why = "d u^n / du = n u^(n-1)"
+    why = "bring the exponent down and lower it by one"
 
     def eval(self):
         return self.exponent * self.var ** (self.exponent - 1)
@@ -192,7 +195,7 @@ class PowerRule(Rule):
 class ExponentialRule(Rule):
     base: sp.Expr = sp.E
     name = "exponential rule"
-    why = "d e^u / du = e^u"
+    why = "the exponential is its own derivative"
 
     def eval(self):
         return self.expr * (sp.S.One if self.base == sp.E else sp.log(self.base))
@@ -201,7 +204,7 @@ class ExponentialRule(Rule):
 @dataclass(frozen=True)
 class LogRule(Rule):
     name = "logarithm rule"
-    why = "d log(u) / du = 1/u"
+    why = "the derivative of the logarithm is the reciprocal"
 
     def eval(self):
         return 1 / self.var
@@ -224,7 +227,7 @@ class FunctionRule(Rule):
 @dataclass(frozen=True)
 class HingeRule(Rule):
     name = "hinge subgradient"
-    why = "d max(0, u) / du = 1[u > 0] (the subgradient 0 is chosen at the kink u = 0)"
+    why = "the hinge has slope 1 where its argument is positive and 0 elsewhere (0 at the kink)"
 
     def eval(self):
         return indicator(self.var)
@@ -236,7 +239,7 @@ class ChainRule(Rule):
     outer_rule: Rule | None = None
     inner_rule: Rule | None = None
     name = "chain rule"
-    why = "df(g)/dv = f'(g) * dg/dv"
+    why = "the outer derivative at the inner function, times the inner derivative"
 
     def children(self):
         return (self.outer_rule, self.inner_rule)
@@ -277,8 +280,17 @@ class NoRule(Rule):
         raise NoRuleError(f"no differentiation rule covers d/d{self.var} of {self.expr}")
 
 
-LEAF_RULES = (ConstantRule, VariableRule, IndexedRule, LinearRule, PowerRule, ExponentialRule,
-              LogRule, FunctionRule, HingeRule)
+LEAF_RULES = (
+    ConstantRule,
+    VariableRule,
+    IndexedRule,
+    LinearRule,
+    PowerRule,
+    ExponentialRule,
+    LogRule,
+    FunctionRule,
+    HingeRule,
+)
 
 
 # --- choosing a rule ---------------------------------------------------------------------
@@ -364,8 +376,14 @@ def _(expr: sp.Mul, var):
     if below and above:
         numerator = sp.Mul(*above)
         denominator = sp.Mul(*(sp.Pow(f.base, -f.exp) for f in below))
-        return QuotientRule(expr, var, numerator, denominator,
-                            _rule_for(numerator, var), _rule_for(denominator, var))
+        return QuotientRule(
+            expr,
+            var,
+            numerator,
+            denominator,
+            _rule_for(numerator, var),
+            _rule_for(denominator, var),
+        )
     return ProductRule(expr, var, factors, tuple(_rule_for(f, var) for f in factors))
 
 

@@ -20,8 +20,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line with exit code 2."""
 
     def error(self, message: str):  # type: ignore[override]
-        raise InputError(f"{message} (see `derive {self.prog.split()[-1]} --help`)"
-                         if " " in self.prog else f"{message} (see `derive --help`)")
+        raise InputError(
+            f"{message} (see `derive {self.prog.split()[-1]} --help`)"
+            if " " in self.prog
+            else f"{message} (see `derive --help`)"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,8 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, default=Path("reports/derivations.pdf"))
     report.add_argument("--only", nargs="+", metavar="NAME", help="only these derivations")
     report.add_argument("--title", help="the report's title")
-    report.add_argument("--check", type=Path, metavar="FILE",
-                        help="a hand-written derivation to check in the report")
+    report.add_argument(
+        "--check",
+        type=Path,
+        metavar="FILE",
+        help="a hand-written derivation to check in the report",
+    )
     check = sub.add_parser("check", help="check a hand-written derivation (Markdown or LaTeX)")
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
@@ -91,8 +98,9 @@ def _report(args) -> int:
     from derive.render.report import build_report
 
     started = time.monotonic()
-    path = build_report(args.output, names=args.only, title=args.title, check_file=args.check,
-                        progress=_progress)
+    path = build_report(
+        args.output, names=args.only, title=args.title, check_file=args.check, progress=_progress
+    )
     _progress(f"wrote {path} in {time.monotonic() - started:.1f} s")
     return 0
 

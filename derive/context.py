@@ -1,4 +1,4 @@
-"""What a verifier must know about the symbols of a derivation: definitions, index ranges, domains."""
+"""What a verifier must know about a derivation's symbols: definitions, index ranges, domains."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ from derive.context import Context
 from derive.errors import NoRuleError
 from derive.functions import example
 from derive.model import Model
-from derive.printing import text
 from derive.steps import Case, Definition, Derivation, Section, Step, UpdateRule
 from derive.vector_form import VectorForm, vector_form
 from derive.verify import apply_case, per_example, verify_step
@@ -38,8 +37,15 @@ class _Recorder:
     context: Context
     steps: list[Step]
 
-    def add(self, lhs, rhs, rule: str, why: str, case: Case | None = None,
-            substeps: tuple[Step, ...] = ()) -> Step:
+    def add(
+        self,
+        lhs,
+        rhs,
+        rule: str,
+        why: str,
+        case: Case | None = None,
+        substeps: tuple[Step, ...] = (),
+    ) -> Step:
         verification = verify_step(lhs, rhs, self.context, case, what=f"{rule} step")
         step = Step(lhs, rhs, rule, why, verification, case, substeps)
         self.steps.append(step)
@@ -85,23 +91,35 @@ def derive_model(model: Model) -> Derivation:
         signal = local_results[(chain[0], chain[1])]
     else:
         signal = sp.S.One
-    section, result = _parameter_section(model, rec, score, parameter, signal,
-                                         local_results[(score, parameter)])
+    section, result = _parameter_section(
+        model, rec, score, parameter, signal, local_results[(score, parameter)]
+    )
     sections.append(section)
 
     form = vector_form(model, rec.context, result, signal, EXAMPLE, N)
     vector_step = _vector_section(rec, form)
     update = _update_rule(rec, parameter, result)
     return Derivation(
-        name=model.name, title=model.title, summary=model.summary, model=model,
-        definitions=_definitions(model), sections=tuple(sections), result=result,
-        vector_form=vector_step, update_rule=update, score_gradient=signal, notes=model.notes,
+        name=model.name,
+        title=model.title,
+        summary=model.summary,
+        model=model,
+        definitions=_definitions(model),
+        sections=tuple(sections),
+        result=result,
+        vector_form=vector_step,
+        update_rule=update,
+        score_gradient=signal,
+        notes=model.notes,
     )
 
 
 def _cost_definition(model: Model) -> Definition:
-    return Definition(COST, sp.Sum(example(model.loss, EXAMPLE), (EXAMPLE, 1, N)) / N,
-                      "the cost: the mean loss over the N training examples")
+    return Definition(
+        COST,
+        sp.Sum(example(model.loss, EXAMPLE), (EXAMPLE, 1, N)) / N,
+        "the cost: the mean loss over the N training examples",
+    )
 
 
 def _definitions(model: Model) -> tuple[Definition, ...]:
@@ -113,7 +131,9 @@ def _context(model: Model) -> Context:
     bounds[EXAMPLE] = N
     parameter_names = {str(_family(model.parameter))}
     return Context(
-        definitions=_definitions(model), index_bounds=bounds, domains=model.domains,
+        definitions=_definitions(model),
+        index_bounds=bounds,
+        domains=model.domains,
         shared=frozenset(parameter_names | {"alpha"}),
     )
 
@@ -126,10 +146,12 @@ def _stage_expr(model: Model, symbol: sp.Expr) -> sp.Expr:
     for stage in model.stages:
         if stage.symbol == symbol:
             return stage.expr
-        if isinstance(stage.symbol, sp.Indexed) and isinstance(symbol, sp.Indexed) \
-                and stage.symbol.base == symbol.base:
-            return stage.expr.xreplace(dict(zip(stage.symbol.indices, symbol.indices,
-                                                strict=True)))
+        if (
+            isinstance(stage.symbol, sp.Indexed)
+            and isinstance(symbol, sp.Indexed)
+            and stage.symbol.base == symbol.base
+        ):
+            return stage.expr.xreplace(dict(zip(stage.symbol.indices, symbol.indices, strict=True)))
     raise NoRuleError(f"the model {model.name!r} does not define {symbol}")
 
 
@@ -139,12 +161,16 @@ def _product(factors) -> sp.Expr:
 
 def _overview(model: Model, rec: _Recorder) -> Section:
     chain = model.chain
-    rec.add(sp.Derivative(chain[0], chain[-1]),
-            _product(sp.Derivative(a, b) for a, b in zip(chain, chain[1:], strict=False)),
-            "chain rule",
-            "the loss depends on the parameter only through the stages in between")
-    names = ", ".join(f"{text(stage.symbol)} ({stage.name})" for stage in model.stages)
-    return Section("overview", "The chain rule", f"The stages are {names}.", rec.take())
+    rec.add(
+        sp.Derivative(chain[0], chain[-1]),
+        _product(sp.Derivative(a, b) for a, b in zip(chain, chain[1:], strict=False)),
+        "chain rule",
+        "the loss depends on the parameter only through the stages in between",
+    )
+    names = ", then ".join(stage.name for stage in model.stages)
+    return Section(
+        "overview", "The chain rule", f"The loss is computed in stages: {names}.", rec.take()
+    )
 
 
 def _expand_levels(rec: _Recorder, rule: Rule) -> None:
@@ -172,8 +198,12 @@ def _tidy(rec: _Recorder, model: Model, variable: sp.Expr) -> sp.Expr:
     expr = rec.steps[-1].rhs
     sifted = algebra.sift(expr, frozenset(getattr(variable, "indices", ())))
     if sifted != expr:
-        rec.chain(sifted, "sifting property",
-                  "summing f(k') delta_k'k over k' picks out the term k' = k")
+        rec.chain(
+            sifted,
+            "sifting property",
+            "a sum over an index of terms with a Kronecker delta keeps the one term "
+            "where the indices agree",
+        )
     expr = sifted
     staged = expr
     for rw in model.rewrites:
@@ -217,21 +247,30 @@ def _rule_trees(model: Model) -> dict[tuple, Rule]:
     return trees
 
 
-def _local_section(model: Model, rec: _Recorder, upper, lower,
-                   rule: Rule) -> tuple[Section, sp.Expr]:
-    rec.add(sp.Derivative(upper, lower), rule.lhs, "definition",
-            f"substitute the definition of {text(upper)}")
+def _local_section(
+    model: Model, rec: _Recorder, upper, lower, rule: Rule
+) -> tuple[Section, sp.Expr]:
+    rec.add(
+        sp.Derivative(upper, lower),
+        rule.lhs,
+        "definition",
+        "substitute the definition of the stage",
+    )
     _expand_levels(rec, rule)
     value = _tidy(rec, model, lower)
     _cases(rec, sp.Derivative(upper, lower), value)
-    title = f"The derivative of {text(upper)} with respect to {text(lower)}"
-    return Section(f"d_{upper}_d_{lower}", title, "", rec.take()), value
+    return Section(
+        f"d_{upper}_d_{lower}", "The local derivative", "", rec.take(), sp.Derivative(upper, lower)
+    ), value
 
 
 def _cases(rec: _Recorder, lhs: sp.Expr, value: sp.Expr) -> None:
     """Split on the first Kronecker delta between two index symbols: a = b and a != b."""
-    deltas = [d for d in sp.ordered(value.atoms(sp.KroneckerDelta))
-              if all(a in rec.context.index_bounds for a in d.args)]
+    deltas = [
+        d
+        for d in sp.ordered(value.atoms(sp.KroneckerDelta))
+        if all(a in rec.context.index_bounds for a in d.args)
+    ]
     if not deltas:
         return
     a, b = deltas[0].args
@@ -242,29 +281,48 @@ def _cases(rec: _Recorder, lhs: sp.Expr, value: sp.Expr) -> None:
     other = Case(sp.Ne(a, b), f"{a} != {b}")
     for case in (equal, other):
         rhs = _simplify(apply_case(value, case))
-        rec.add(apply_case(lhs, case), rhs, "case",
-                f"when {case.text}, {text(sp.KroneckerDelta(a, b))} = "
-                f"{1 if case is equal else 0}", case)
+        rec.add(
+            apply_case(lhs, case),
+            rhs,
+            "case",
+            f"when {case.text} the Kronecker delta is {1 if case is equal else 0}",
+            case,
+        )
 
 
 def _combine_section(model, rec: _Recorder, chain, local_results) -> tuple[Section, sp.Expr]:
     top, bottom = chain[0], chain[-1]
     links = list(zip(chain, chain[1:], strict=False))
-    rec.add(sp.Derivative(top, bottom), _product(sp.Derivative(a, b) for a, b in links),
-            "chain rule",
-            f"{text(top)} depends on {text(bottom)} through {', '.join(map(text, chain[1:-1]))}")
-    rec.chain(_product(local_results[link] for link in links), "substitute",
-              "insert the local derivatives found above")
+    rec.add(
+        sp.Derivative(top, bottom),
+        _product(sp.Derivative(a, b) for a, b in links),
+        "chain rule",
+        "the loss depends on this variable only through the stages between",
+    )
+    rec.chain(
+        _product(local_results[link] for link in links),
+        "substitute",
+        "insert the local derivatives found above",
+    )
     _distribute(rec)
     value = _tidy(rec, model, bottom)
     _cases(rec, sp.Derivative(top, bottom), value)
     unified = _simplify(algebra.reverse_definitions(value, model.assumptions))
     if unified != value:
-        rec.add(sp.Derivative(top, bottom), unified, "assumption",
-                f"both cases in one formula: {_assumption_text(model)}")
+        rec.add(
+            sp.Derivative(top, bottom),
+            unified,
+            "assumption",
+            f"both cases in one formula: {_assumption_text(model)}",
+        )
         value = unified
-    title = f"Combining: the derivative of {text(top)} with respect to {text(bottom)}"
-    return Section(f"d_{top}_d_{bottom}", title, "", rec.take()), value
+    return Section(
+        f"d_{top}_d_{bottom}",
+        "Combining the local derivatives",
+        "",
+        rec.take(),
+        sp.Derivative(top, bottom),
+    ), value
 
 
 def _distribute(rec: _Recorder) -> None:
@@ -284,40 +342,51 @@ def _distribute(rec: _Recorder) -> None:
         rec.chain(expanded, "expand", "multiply out the brackets")
 
 
-def _parameter_section(model, rec: _Recorder, score, parameter, signal,
-                       local) -> tuple[Section, Step]:
+def _parameter_section(
+    model, rec: _Recorder, score, parameter, signal, local
+) -> tuple[Section, Step]:
     loss = model.loss
     if score == loss:
         result = rec.add(sp.Derivative(loss, parameter), local, "result", "the local derivative")
     else:
-        rec.add(sp.Derivative(loss, parameter),
-                _product([sp.Derivative(loss, score), sp.Derivative(score, parameter)]),
-                "chain rule",
-                f"{text(loss)} depends on {text(parameter)} only through {text(score)}")
+        rec.add(
+            sp.Derivative(loss, parameter),
+            _product([sp.Derivative(loss, score), sp.Derivative(score, parameter)]),
+            "chain rule",
+            "the loss depends on the parameter only through the score",
+        )
         rec.chain(_product([signal, local]), "substitute", "insert the two results above")
         final = sp.Mul(signal, local)
-        result = rec.add(sp.Derivative(loss, parameter), final, "result",
-                         "the gradient for one training example")
+        result = rec.add(
+            sp.Derivative(loss, parameter), final, "result", "the gradient for one training example"
+        )
         rec.steps.pop()  # shown as the derivation's result, not again in the section
-    title = f"The gradient with respect to {text(parameter)}"
-    return Section("gradient", title, "", rec.take()), result
+    return Section(
+        "gradient", "The gradient", "", rec.take(), sp.Derivative(loss, parameter)
+    ), result
 
 
 def _vector_section(rec: _Recorder, form: VectorForm) -> Step:
     rec.context = replace(rec.context, matrices={**rec.context.matrices, **form.matrices})
-    entry = rec.add(form.derivative, form.entry, "vector form",
-                    "the matrix product, entry by entry")
+    entry = rec.add(
+        form.derivative, form.entry, "vector form", "the matrix product, entry by entry"
+    )
     rec.take()
     verification = entry.verification
-    return Step(form.gradient, form.matrix, "vector form", form.explanation, verification,
-                substeps=(entry,))
+    return Step(
+        form.gradient, form.matrix, "vector form", form.explanation, verification, substeps=(entry,)
+    )
 
 
 def _update_rule(rec: _Recorder, parameter, result: Step) -> UpdateRule:
     mean = sp.Sum(per_example(result.rhs, EXAMPLE, rec.context), (EXAMPLE, 1, N))
     lhs = parameter - ALPHA * sp.Derivative(COST, parameter)
     rhs = parameter - ALPHA / N * mean
-    step = rec.add(lhs, rhs, "gradient descent",
-                   "the gradient of the mean loss is the mean of the per-example gradients")
+    step = rec.add(
+        lhs,
+        rhs,
+        "gradient descent",
+        "the gradient of the mean loss is the mean of the per-example gradients",
+    )
     rec.take()
     return UpdateRule(parameter, step)

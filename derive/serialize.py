@@ -35,8 +35,12 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "title": d.title,
         "summary": d.summary,
         "definitions": [
-            {"lhs": text(x.lhs), "rhs": text(x.rhs), "latex": f"{latex(x.lhs)} = {latex(x.rhs)}",
-             "description": x.description}
+            {
+                "lhs": text(x.lhs),
+                "rhs": text(x.rhs),
+                "latex": f"{latex(x.lhs)} = {latex(x.rhs)}",
+                "description": x.description,
+            }
             for x in d.definitions
         ],
         "sections": [
@@ -46,7 +50,9 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "steps": [step_to_dict(x) for x in d.steps],
         "result": step_to_dict(d.result),
         "vector_form": step_to_dict(d.vector_form),
-        "update_rule": {"parameter": text(d.update_rule.parameter),
-                        **step_to_dict(d.update_rule.step)},
+        "update_rule": {
+            "parameter": text(d.update_rule.parameter),
+            **step_to_dict(d.update_rule.step),
+        },
         "notes": list(d.notes),
     }

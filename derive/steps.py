@@ -78,12 +78,25 @@ class Definition:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled group of steps; consecutive steps whose lhs is the previous rhs form a chain."""
+    """A titled group of steps; consecutive steps whose lhs is the previous rhs form a chain.
+
+    ``subject`` is what the section computes (dL/dy), shown after the title as a formula.
+    """
 
     key: str
     title: str
     intro: str
     steps: tuple[Step, ...]
+    subject: sp.Expr | None = None
+
+    @property
+    def heading(self) -> str:
+        """The title in plain text, with the subject (a derivative) appended when there is one."""
+        if self.subject is None:
+            return self.title
+        from derive.printing import text
+
+        return f"{self.title} {text(self.subject)}"
 
 
 @dataclass(frozen=True)

@@ -40,4 +40,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if remaining > 0:
-            signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 1e-3))
+            signal.setitimer(
+                signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 1e-3)
+            )

@@ -36,8 +36,11 @@ class VectorForm:
 
 
 def _input_family(result: Step, parameter: sp.Indexed) -> sp.Indexed:
-    inputs = [f for f in sp.Mul.make_args(result.rhs) if isinstance(f, sp.Indexed)
-              and parameter.indices[-1] in f.indices]
+    inputs = [
+        f
+        for f in sp.Mul.make_args(result.rhs)
+        if isinstance(f, sp.Indexed) and parameter.indices[-1] in f.indices
+    ]
     if not inputs:
         raise DeriveError(f"the gradient {result.rhs} is not of the form g * x: no vector form")
     return inputs[0]
@@ -56,18 +59,24 @@ def _elementwise(signal: sp.Expr, class_index: sp.Symbol | None, rows, cols, con
         if atom.indices != (class_index,):
             return None
         families[atom] = atom.base
-    plain = [s for s in signal.free_symbols if isinstance(s, sp.Symbol) and s.name not in context.shared
-             and s not in {a.base.label for a in families} and s != class_index]
+    plain = [
+        s
+        for s in signal.free_symbols
+        if isinstance(s, sp.Symbol)
+        and s.name not in context.shared
+        and s not in {a.base.label for a in families}
+        and s != class_index
+    ]
     if class_index is not None and plain:
         return None
     replacements, entries = {}, {}
     for atom, base in families.items():
         name = str(base.label).upper()
         replacements[atom] = sp.MatrixSymbol(name, rows, cols)
-        entries[name] = (lambda r, c, base=base: example(base[c], r))
+        entries[name] = lambda r, c, base=base: example(base[c], r)
     for s in plain:
         replacements[s] = sp.MatrixSymbol(s.name, rows, cols)
-        entries[s.name] = (lambda r, c, s=s: example(s, r))
+        entries[s.name] = lambda r, c, s=s: example(s, r)
     try:
         matrix = signal.xreplace(replacements)
     except (TypeError, ValueError, NotImplementedError):
@@ -77,8 +86,9 @@ def _elementwise(signal: sp.Expr, class_index: sp.Symbol | None, rows, cols, con
     return matrix, entries
 
 
-def vector_form(model: Model, context: Context, result: Step, signal: sp.Expr,
-                i: sp.Symbol, n: sp.Symbol) -> VectorForm:
+def vector_form(
+    model: Model, context: Context, result: Step, signal: sp.Expr, i: sp.Symbol, n: sp.Symbol
+) -> VectorForm:
     """Derive grad_W J = (1/N) G^T X (or (1/N) X^T g for a single output) from the result."""
     parameter = model.parameter
     if not isinstance(parameter, sp.Indexed):
@@ -97,9 +107,9 @@ def vector_form(model: Model, context: Context, result: Step, signal: sp.Expr,
         where = ""
     else:
         g = sp.MatrixSymbol("G", n, k)
-        matrices["G"] = (lambda r, c: per_example(signal.xreplace({class_index: c})
-                                                  if class_index is not None else signal, r,
-                                                  context))
+        matrices["G"] = lambda r, c: per_example(
+            signal.xreplace({class_index: c}) if class_index is not None else signal, r, context
+        )
         where = f", where G_i{text(class_index)} = {text(signal)} for example i"
     if class_index is not None:
         matrix = sp.MatMul(1 / n, g.T, X)
@@ -107,8 +117,11 @@ def vector_form(model: Model, context: Context, result: Step, signal: sp.Expr,
     else:
         matrix = sp.MatMul(1 / n, X.T, g)
         entry = MatrixElement(matrix, input_index - 1, 0)
-    weights = sp.MatrixSymbol(str(parameter.base.label), k if class_index is not None else d,
-                              d if class_index is not None else 1)
+    weights = sp.MatrixSymbol(
+        str(parameter.base.label),
+        k if class_index is not None else d,
+        d if class_index is not None else 1,
+    )
     cost = sp.Symbol("J")
     return VectorForm(
         gradient=grad(cost, weights),

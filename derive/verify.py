@@ -75,7 +75,11 @@ def per_example(expr: sp.Expr, i: sp.Expr, context: Context) -> sp.Expr:
             table[ix] = example(ix, i)
     labels = {ix.base.label for ix in expr.atoms(sp.Indexed)}
     for s in expr.free_symbols - labels - fixed:
-        if isinstance(s, sp.Symbol) and s.name not in context.shared and not any(s in ix.free_symbols for ix in table):
+        if (
+            isinstance(s, sp.Symbol)
+            and s.name not in context.shared
+            and not any(s in ix.free_symbols for ix in table)
+        ):
             table[s] = example(s, i)
     return expr.xreplace(table)
 
@@ -111,7 +115,9 @@ def rename_bound(expr: sp.Expr, taken: set) -> sp.Expr:
 
 
 def substitute_once(
-    expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
+    expr: sp.Expr,
+    definitions: tuple[Definition, ...],
+    keep: frozenset = frozenset(),
     context: Context | None = None,
 ) -> sp.Expr:
     """Replace each defined symbol (or indexed family member) by its definition, one level deep."""
@@ -141,8 +147,11 @@ def substitute_once(
 
 
 def substitute_all(
-    expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
-    depth: int = 12, context: Context | None = None,
+    expr: sp.Expr,
+    definitions: tuple[Definition, ...],
+    keep: frozenset = frozenset(),
+    depth: int = 12,
+    context: Context | None = None,
 ) -> sp.Expr:
     """Substitute definitions until nothing defined is left (or ``depth`` rounds)."""
     for _ in range(depth):
@@ -210,8 +219,12 @@ def lookup_fact(d: sp.Derivative, context: Context) -> sp.Expr | None:
         if known.expr != d.expr or len(known.variables) != 1 or len(d.variables) != 1:
             continue
         (a,), (b,) = known.variables, d.variables
-        if isinstance(a, sp.Indexed) and isinstance(b, sp.Indexed) and a.base == b.base \
-                and all(isinstance(i, sp.Symbol) for i in a.indices):
+        if (
+            isinstance(a, sp.Indexed)
+            and isinstance(b, sp.Indexed)
+            and a.base == b.base
+            and all(isinstance(i, sp.Symbol) for i in a.indices)
+        ):
             return value.xreplace(dict(zip(a.indices, b.indices, strict=True)))
     return None
 
@@ -227,8 +240,8 @@ def drop_index_ranges(expr: sp.Expr, context: Context) -> sp.Expr:
 
     def only_ranges(p: sp.Piecewise) -> bool:
         cond = p.args[0].cond
-        return cond is not sp.true and cond.free_symbols <= index_like and not cond.has(
-            sp.Eq, sp.Ne
+        return (
+            cond is not sp.true and cond.free_symbols <= index_like and not cond.has(sp.Eq, sp.Ne)
         )
 
     return expr.replace(
@@ -304,8 +317,9 @@ def _levels(difference: sp.Expr, context: Context, case: Case | None) -> list[sp
     return levels
 
 
-def prove(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None,
-          budget: float = 1.0) -> str | None:
+def prove(
+    lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None, budget: float = 1.0
+) -> str | None:
     """Try to prove lhs = rhs symbolically; return the method that succeeded, or None."""
     difference = apply_case(evaluate_derivatives(lhs - rhs, context), case)
     levels = _levels(difference, context, case)
@@ -317,8 +331,16 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None
                 with time_limit(budget * share / len(levels)):
                     if _is_zero(candidate, method):
                         return method if depth == 0 else f"{method}, definitions substituted"
-            except (TimeLimitExceeded, RecursionError, ValueError, TypeError,
-                    NotImplementedError, ZeroDivisionError, AttributeError, StopIteration):
+            except (
+                TimeLimitExceeded,
+                RecursionError,
+                ValueError,
+                TypeError,
+                NotImplementedError,
+                ZeroDivisionError,
+                AttributeError,
+                StopIteration,
+            ):
                 continue
     return None
 
@@ -353,8 +375,9 @@ def _explicit_matrices(expr: sp.Expr, context: Context, sizes: dict, cache: dict
                 raise ValueError(f"no entries known for matrix {m.name}")
             rows, cols = int(m.shape[0]), int(m.shape[1])
             replacements[m] = sp.ImmutableMatrix(
-                rows, cols, lambda r, c, build=build: unroll_sums(build(r + 1, c + 1)
-                                                                  .xreplace(sizes))
+                rows,
+                cols,
+                lambda r, c, build=build: unroll_sums(build(r + 1, c + 1).xreplace(sizes)),
             )
         cache[parent] = sp.ImmutableMatrix(parent.xreplace(replacements).doit())
         return cache[parent]
@@ -369,11 +392,17 @@ def _leaves(expr: sp.Expr) -> list[sp.Expr]:
     """The variables left once sizes and indices are concrete: symbols, x[2], y^{(3)}."""
     examples = list(expr.atoms(example))
     inside = set().union(*(e.free_symbols for e in examples)) if examples else set()
-    indexed = [i for i in expr.atoms(sp.Indexed) if not any(i in e.args[0].atoms(sp.Indexed)
-                                                              or i == e.args[0] for e in examples)]
+    indexed = [
+        i
+        for i in expr.atoms(sp.Indexed)
+        if not any(i in e.args[0].atoms(sp.Indexed) or i == e.args[0] for e in examples)
+    ]
     labels = {i.base.label for i in expr.atoms(sp.Indexed)}
-    symbols = [s for s in expr.free_symbols
-               if isinstance(s, sp.Symbol) and s not in labels and s not in inside]
+    symbols = [
+        s
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and s not in labels and s not in inside
+    ]
     return sorted(set(examples) | set(indexed) | set(symbols), key=sp.default_sort_key)
 
 
@@ -387,18 +416,23 @@ def _sizes_for(context: Context, size: int) -> dict[sp.Symbol, int]:
     return {b: size + n for n, b in enumerate(sorted(context.bounds, key=str))}
 
 
-def _assignments(indices: list[sp.Expr], context: Context, sizes: dict, case: Case | None,
-                 rng: random.Random) -> list[dict]:
+def _assignments(
+    indices: list[sp.Expr], context: Context, sizes: dict, case: Case | None, rng: random.Random
+) -> list[dict]:
     """Up to MAX_INDEX_ASSIGNMENTS integer assignments of the free indices (all, when few)."""
-    ranges = [range(1, int(sp.sympify(_bound_of(i, context)).xreplace(sizes)) + 1)
-              for i in indices]
+    ranges = [range(1, int(sp.sympify(_bound_of(i, context)).xreplace(sizes)) + 1) for i in indices]
     total = math.prod(len(r) for r in ranges)
     if total <= 512:
         combos = [dict(zip(indices, v, strict=True)) for v in itertools.product(*ranges)]
     else:
-        combos = [{i: rng.choice(r) for i, r in zip(indices, ranges, strict=True)}
-                  for _ in range(64)]
-    if case is not None and not case.holds_everywhere and case.condition.free_symbols <= set(indices):
+        combos = [
+            {i: rng.choice(r) for i, r in zip(indices, ranges, strict=True)} for _ in range(64)
+        ]
+    if (
+        case is not None
+        and not case.holds_everywhere
+        and case.condition.free_symbols <= set(indices)
+    ):
         combos = [c for c in combos if bool(case.condition.xreplace(c))]
     rng.shuffle(combos)
     return combos[:MAX_INDEX_ASSIGNMENTS]
@@ -426,14 +460,16 @@ def unroll_sums(expr: sp.Expr) -> sp.Expr:
         index, low, high = e.limits[0]
         if not (low.is_Integer and high.is_Integer):
             return e
-        return sp.Add(*(e.function.xreplace({index: sp.Integer(v)})
-                        for v in range(int(low), int(high) + 1)))
+        return sp.Add(
+            *(e.function.xreplace({index: sp.Integer(v)}) for v in range(int(low), int(high) + 1))
+        )
 
     return expr.replace(lambda e: isinstance(e, sp.Sum), unroll)
 
 
-def _concrete(side: sp.Expr, context: Context, sizes: dict, assignment: dict,
-              substitute: bool, cache: dict) -> sp.Expr:
+def _concrete(
+    side: sp.Expr, context: Context, sizes: dict, assignment: dict, substitute: bool, cache: dict
+) -> sp.Expr:
     """Sizes and indices made concrete, matrices written out, derivatives (and, if asked,
     definitions) evaluated, sums written out."""
     e = unroll_sums(side.xreplace(sizes).xreplace(assignment))
@@ -451,8 +487,10 @@ def _compile(sides: list[sp.Expr]) -> tuple[list[sp.Expr], list]:
     leaves = sorted(set(_leaves(sides[0])) | set(_leaves(sides[1])), key=sp.default_sort_key)
     names = [sp.Symbol(f"v{n}") for n in range(len(leaves))]
     table = dict(zip(leaves, names, strict=True))
-    funcs = [sp.lambdify(names, s.xreplace(table), modules=[NUMERIC_FUNCTIONS, "numpy"],
-                         dummify=False) for s in sides]
+    funcs = [
+        sp.lambdify(names, s.xreplace(table), modules=[NUMERIC_FUNCTIONS, "numpy"], dummify=False)
+        for s in sides
+    ]
     return leaves, funcs
 
 
@@ -478,8 +516,9 @@ def _reachable(sides, context: Context) -> set[sp.Basic]:
     seen: set[sp.Basic] = set()
     todo = [s for side in sides for s in side.free_symbols]
     for side in sides:  # SymPy leaves the variables of a derivative out of its free symbols
-        todo.extend(s for d in side.atoms(sp.Derivative) for v in d.variables
-                    for s in v.free_symbols)
+        todo.extend(
+            s for d in side.atoms(sp.Derivative) for v in d.variables for s in v.free_symbols
+        )
     families = {_base_key(d.lhs): d for d in context.definitions}
     while todo:
         symbol = todo.pop()
@@ -493,8 +532,14 @@ def _reachable(sides, context: Context) -> set[sp.Basic]:
     return seen
 
 
-def numeric_check(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None,
-                  seed: int = 0, substitute: bool = True) -> Outcome:
+def numeric_check(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    context: Context,
+    case: Case | None = None,
+    seed: int = 0,
+    substitute: bool = True,
+) -> Outcome:
     """Compare both sides at random in-domain points, for each concrete size in the context.
 
     With ``substitute`` false, defined symbols (y, t) are sampled as free variables: a match
@@ -509,14 +554,16 @@ def numeric_check(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | Non
     needs_sizes = bool(context.bounds & reachable) or any(s.has(sp.MatrixSymbol) for s in raw)
     for size in context.sizes if needs_sizes else context.sizes[:1]:
         sizes = _sizes_for(context, size)
-        indices = sorted((i for i in reachable if i in context.index_bounds),
-                         key=sp.default_sort_key)
+        indices = sorted(
+            (i for i in reachable if i in context.index_bounds), key=sp.default_sort_key
+        )
         cache: dict = {}
         for assignment in _assignments(indices, context, sizes, case, rng) or [{}]:
             sides = [_concrete(s, context, sizes, assignment, substitute, cache) for s in raw]
             leaves, funcs = _compile(sides)
-            loose = [leaf for leaf in leaves
-                     if leaf in context.index_bounds or leaf in context.bounds]
+            loose = [
+                leaf for leaf in leaves if leaf in context.index_bounds or leaf in context.bounds
+            ]
             if loose:
                 return Outcome("unknown", reason=f"index {loose[0]} was left without a value")
             found = 0
@@ -536,9 +583,14 @@ def numeric_check(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | Non
                 error = abs(left - right) / max(1.0, abs(left), abs(right))
                 if error > RELATIVE_TOLERANCE:
                     shown = {str(k): v for k, v in {**assignment, **values, **sizes}.items()}
-                    return Outcome("refuted", counterexample=shown, reason=(
-                        f"at this point the left side is {_fmt(left)} and the right side "
-                        f"is {_fmt(right)}"))
+                    return Outcome(
+                        "refuted",
+                        counterexample=shown,
+                        reason=(
+                            f"at this point the left side is {_fmt(left)} and the right side "
+                            f"is {_fmt(right)}"
+                        ),
+                    )
                 worst = max(worst, error)
                 points += 1
                 found += 1
@@ -548,8 +600,9 @@ def numeric_check(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | Non
             used_sizes.append(size)
     if points < POINTS_PER_ASSIGNMENT:
         return Outcome("unknown", reason="too few points where both sides are finite")
-    return Outcome("verified", Verification("numeric", "random points", points, tuple(used_sizes),
-                                            worst))
+    return Outcome(
+        "verified", Verification("numeric", "random points", points, tuple(used_sizes), worst)
+    )
 
 
 def _fmt(value: complex) -> str:
@@ -559,8 +612,14 @@ def _fmt(value: complex) -> str:
 # --- the public entry points -------------------------------------------------------------
 
 
-def compare(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None,
-            budget: float = 1.0, seed: int = 0) -> Outcome:
+def compare(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    context: Context,
+    case: Case | None = None,
+    budget: float = 1.0,
+    seed: int = 0,
+) -> Outcome:
     """Decide lhs = rhs: proved symbolically, verified numerically, refuted, or unknown."""
     # entries of matrix products of symbolic size are beyond SymPy: check them at real sizes
     symbolic = not (lhs.has(sp.MatrixSymbol) or rhs.has(sp.MatrixSymbol))
@@ -586,8 +645,9 @@ def compare(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = No
         return Outcome("unknown", reason=f"could not evaluate: {exc}")
 
 
-def verify_step(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None,
-                what: str = "step") -> Verification:
+def verify_step(
+    lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None, what: str = "step"
+) -> Verification:
     """Verify an equality the engine produced; raise VerificationError unless it holds."""
     outcome = compare(lhs, rhs, context, case, budget=ENGINE_BUDGET)
     if not outcome.ok:

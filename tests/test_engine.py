@@ -46,7 +46,7 @@ def test_steps_chain_within_a_section(any_derivation):
 
 def test_logistic_matches_the_assignment():
     d = derive.derivation("logistic")
-    y, t, z, x, j = logistic.y, logistic.t, logistic.z, logistic.x, logistic.j
+    y, t, x, j = logistic.y, logistic.t, logistic.x, logistic.j
     dl_dy = d.section("d_L_d_y")
     assert equal(last(dl_dy), -t / y + (1 - t) / (1 - y))
     assert equal(last(d.section("d_y_d_z")), y * (1 - y))
@@ -73,7 +73,7 @@ def test_softmax_cases_come_from_the_kronecker_delta():
 
 def test_svm_subgradient_and_convention():
     d = derive.derivation("svm")
-    s, j, c, k = svm.s, svm.j, svm.c, svm.k
+    s, j, c = svm.s, svm.j, svm.c
     local = d.section(f"d_L_d_{s[j]}")
     cases = {st.case.text: st for st in local.steps if st.case is not None}
     assert set(cases) == {"j = y_i", "j != y_i"}

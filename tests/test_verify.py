@@ -88,8 +88,12 @@ def test_a_wrong_factor_in_an_indexed_chain_is_refuted():
     from derive.models import softmax as s
 
     context = _context(derive.model("softmax"))
-    chain = sp.Mul(sp.Derivative(s.L, s.y[s.T]), sp.Derivative(s.y[s.T], s.z[s.k]),
-                   sp.Derivative(s.z[s.k], s.W[s.k, s.j]), evaluate=False)
+    chain = sp.Mul(
+        sp.Derivative(s.L, s.y[s.T]),
+        sp.Derivative(s.y[s.T], s.z[s.k]),
+        sp.Derivative(s.z[s.k], s.W[s.k, s.j]),
+        evaluate=False,
+    )
     lhs = sp.Derivative(s.L, s.W[s.k, s.j])
     assert compare(lhs, chain, context).ok
     assert compare(lhs, 2 * chain, context).status == "refuted"

@@ -15,7 +15,7 @@ MODEL = Model(
     title="Logistic regression",
     summary="Binary classification with a linear score, the sigmoid and the cross-entropy loss.",
     stages=(
-        Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score z = w^T x"),
+        Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),
         Stage(y, sigmoid(z), "sigmoid activation"),
         Stage(L, -t * sp.log(y) - (1 - t) * sp.log(1 - y), "cross-entropy loss"),
     ),

@@ -17,18 +17,18 @@ MODEL = Model(
     title="Softmax regression",
     summary="K-class classification with linear scores, the softmax and the cross-entropy loss.",
     stages=(
-        Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores z_k = w_k^T x"),
+        Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores"),
         Stage(y[k], sp.exp(z[k]) / total, "softmax activation"),
         Stage(L, -sp.Sum(t[kp] * sp.log(y[kp]), (kp, 1, K)), "cross-entropy loss"),
     ),
     chain=(L, y[T], z[k], W[k, j]),
     assumptions=(
-        Definition(t[k], sp.KroneckerDelta(k, T), "one-hot targets: t_k = 1 if k = T, else 0"),
+        Definition(
+            t[k], sp.KroneckerDelta(k, T), "one-hot targets: only the correct class T has target 1"
+        ),
     ),
     rewrites=(Rewrite(sp.exp(z[a]), y[a] * total, "e^{z_a} = y_a sum_k' e^{z_k'}"),),
     label=T,
     index_bounds={k: K, kp: K, T: K, j: D, jp: D},
-    notes=(
-        "Only the correct class T has t_T = 1, so the loss reduces to -log y_T.",
-    ),
+    notes=("Only the correct class T has t_T = 1, so the loss reduces to -log y_T.",),
 )

@@ -15,9 +15,12 @@ MODEL = Model(
     title="Multiclass SVM (hinge) loss",
     summary="K-class classification with linear scores and the multiclass hinge loss, margin 1.",
     stages=(
-        Stage(s[j], sp.Sum(W[j, dp] * x[dp], (dp, 1, D)), "linear scores s_j = w_j^T x"),
-        Stage(L, sp.Sum((1 - sp.KroneckerDelta(k, c)) * hinge, (k, 1, K)),
-              "hinge loss: the sum over the classes k != y_i"),
+        Stage(s[j], sp.Sum(W[j, dp] * x[dp], (dp, 1, D)), "linear scores"),
+        Stage(
+            L,
+            sp.Sum((1 - sp.KroneckerDelta(k, c)) * hinge, (k, 1, K)),
+            "hinge loss, summed over the wrong classes",
+        ),
     ),
     chain=(L, s[j], W[j, d]),
     label=c,

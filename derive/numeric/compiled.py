@@ -130,8 +130,11 @@ def _stage_families(model: Model) -> list[tuple[sp.Expr, sp.Expr]]:
     for stage in model.stages:
         if stage.symbol == model.loss:
             continue
-        same = (isinstance(stage.symbol, sp.Indexed) and isinstance(score, sp.Indexed)
-                and stage.symbol.base == score.base) or stage.symbol == score
+        same = (
+            isinstance(stage.symbol, sp.Indexed)
+            and isinstance(score, sp.Indexed)
+            and stage.symbol.base == score.base
+        ) or stage.symbol == score
         if not same:
             between.append((stage.symbol, stage.expr))
     return between
@@ -178,8 +181,9 @@ class _Compiled:
         self.plan = _plan(model, target)
         self.score_name = _family_name(model.chain[-2])
 
-    def _environment(self, scores: np.ndarray, labels: np.ndarray | None,
-                     targets: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _environment(
+        self, scores: np.ndarray, labels: np.ndarray | None, targets: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         env: dict[str, np.ndarray] = {}
         rows = np.arange(scores.shape[0])
 
@@ -217,10 +221,12 @@ def loss_function(model: Model) -> Callable:
     compiled = _Compiled(model, _loss_expression(model), "loss")
 
     if _binary(model):
+
         def loss(w, X, t) -> float:
             w, X, t = binary_problem(w, X, t)
             return float(np.mean(compiled.evaluate(X @ w, None, t)))
     else:
+
         def loss(W, X, labels) -> float:
             W, X, labels = multiclass_problem(W, X, labels)
             per_class = compiled.evaluate(X @ W.T, labels, None)
@@ -235,11 +241,13 @@ def gradient_function(model: Model, signal: sp.Expr) -> Callable:
     compiled = _Compiled(model, signal, "gradient")
 
     if _binary(model):
+
         def gradient(w, X, t) -> np.ndarray:
             w, X, t = binary_problem(w, X, t)
             g = compiled.evaluate(X @ w, None, t)
             return X.T @ g / X.shape[0]
     else:
+
         def gradient(W, X, labels) -> np.ndarray:
             W, X, labels = multiclass_problem(W, X, labels)
             g = compiled.evaluate(X @ W.T, labels, None)

@@ -18,6 +18,7 @@ import sympy as sp
 from derive.printing import latex, text
 from derive.render.breaking import break_points
 from derive.render.measure import BINARY, width_em
+from derive.render.templates import tex_escape
 from derive.render.view import (
     Aligned,
     CaseBlock,
@@ -202,8 +203,17 @@ def layout_section(section: Section) -> SectionView:
         if key is not None:
             cased.append((key, steps))
     return SectionView(
-        section.key, section.title, section.intro, tuple(blocks), _case_summary(cased)
+        section.key, section_heading(section), section.intro, tuple(blocks), _case_summary(cased)
     )
+
+
+def section_heading(section: Section) -> str:
+    """The section title as LaTeX: escaped words, then the subject as a formula."""
+    heading = tex_escape(section.title)
+    if section.subject is not None:
+        pdf = tex_escape(text(section.subject))
+        heading += f" \\texorpdfstring{{${latex(section.subject)}$}}{{{pdf}}}"
+    return heading
 
 
 def layout_definitions(definitions: Sequence[Definition]) -> Aligned:

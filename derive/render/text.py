@@ -55,7 +55,7 @@ def derivation_text(derivation: Derivation) -> str:
         for d in derivation.definitions
     ]
     for number, section in enumerate(derivation.sections, start=1):
-        out += ["", f"{number}. {section.title}"]
+        out += ["", f"{number}. {section.heading}"]
         out += _wrapped(INDENT, section.intro) if section.intro else []
         case = ""
         for chain in chains_of(section.steps):

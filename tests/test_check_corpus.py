@@ -1,0 +1,79 @@
+"""The checker on our own corpus of small derivations, each with the expected verdict of every step.
+
+Expectations are written in each file: ``<!-- expect: proved, refuted -->`` (Markdown) or
+``% expect: ...`` (LaTeX). ``proved`` and ``verified`` both mean a correct step.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from derive.check import CheckReport, check_file
+
+CORPUS = Path(__file__).parent / "check_corpus"
+FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".tex"))
+CORRECT = ("proved", "verified")
+
+
+def expectations(path: Path) -> list[str]:
+    found = re.findall(r"expect:\s*([a-z ,]+)", path.read_text(encoding="utf-8"))
+    return [v.strip() for line in found for v in line.split(",") if v.strip()]
+
+
+@cache
+def checked(path: Path) -> CheckReport:
+    return check_file(path)
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(FILES) >= 20
+    assert {p.suffix for p in FILES} == {".md", ".tex"}
+    assert sum(expectations(p).count("refuted") for p in FILES) >= 10
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_slip_refuted_and_no_correct_step_refuted(path: Path) -> None:
+    expected = expectations(path)
+    got = [s.verdict for s in checked(path).steps]
+    assert len(got) == len(expected), f"{path.name}: {got}"
+    for step, want in zip(checked(path).steps, expected, strict=True):
+        where = f"{path.name} line {step.line} step {step.step}: {step.detail}"
+        if want == "refuted":
+            assert step.verdict == "refuted", where
+            assert step.counterexample, where
+        elif want in CORRECT:
+            assert step.verdict != "refuted", where
+        else:
+            assert step.verdict == want, where
+        assert "internal error" not in step.detail and "not understood (" not in step.detail, where
+
+
+def test_at_least_90_percent_of_correct_steps_are_proved_or_verified() -> None:
+    pairs = [(s.verdict, want) for p in FILES
+             for s, want in zip(checked(p).steps, expectations(p), strict=False)]
+    correct = [got for got, want in pairs if want in CORRECT]
+    assert sum(got in CORRECT for got in correct) >= 0.9 * len(correct)
+
+
+def test_refuted_first_lines_get_a_correction() -> None:
+    """A refuted step whose wrong line is new (not inherited from a slip) gets a correction."""
+    refuted = [s for p in FILES for s in checked(p).steps
+               if s.verdict == "refuted" and s.diagnosis != "inherited"]
+    assert refuted
+    with_correction = [s for s in refuted if s.correction]
+    assert len(with_correction) >= 0.8 * len(refuted)
+
+
+@pytest.mark.parametrize(("name", "step", "diagnosis"), [
+    ("sigmoid_sign_slip.md", 2, "slip"),
+    ("sigmoid_sign_slip.md", 3, "inherited"),
+    ("sigmoid_carried.md", 2, "carried"),
+    ("cross_entropy_sigmoid.md", 4, "result"),
+])
+def test_slip_or_carried_error(name: str, step: int, diagnosis: str) -> None:
+    result = checked(CORPUS / name).steps[step - 1]
+    assert result.verdict == "refuted" and result.diagnosis == diagnosis

@@ -1,0 +1,85 @@
+"""Reading a document: definitions, cases, sections, and what is not understood (and why)."""
+
+from __future__ import annotations
+
+from derive.check import check
+
+
+def verdicts(text: str) -> list[tuple[str, str]]:
+    return [(s.verdict, s.detail) for s in check(text).steps]
+
+
+def test_definitions_are_substituted_inside_derivatives() -> None:
+    text = "Let $y = \\frac{1}{1+e^{-z}}$.\n\n$$\\frac{\\partial y}{\\partial z} = y(1-y)$$"
+    report = check(text)
+    assert [s.verdict for s in report.steps] == ["proved"]
+    assert [d.text for d in report.definitions] == [r"y = \frac{1}{1+e^{-z}}"]
+
+
+def test_a_displayed_definition_is_not_a_step_but_a_restatement_is() -> None:
+    text = "$$y = 2x$$\n\n$$y = x + x$$\n\n$$y = 3x$$"
+    assert [v for v, _ in verdicts(text)] == ["proved", "refuted"]
+
+
+def test_a_chain_starting_with_a_new_name_defines_it() -> None:
+    text = r"$$\mathcal{L} = \frac{1}{2}(y-t)^2 = \frac{1}{2}(y^2 - 2yt + t^2)$$"
+    assert [v for v, _ in verdicts(text)] == ["proved"]
+
+
+def test_argument_lists_are_names_not_products() -> None:
+    text = ("Let $\\mathcal{L}(y) = y^2$.\n\n"
+            "$$\\frac{\\partial \\mathcal{L}(y)}{\\partial y} = 2y$$")
+    assert [v for v, _ in verdicts(text)] == ["proved"]
+
+
+def test_family_definition_and_one_hot_target() -> None:
+    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$ and $t_T = 1$.\n\n"
+            "$$\\frac{\\partial y_T}{\\partial z_T} = y_T(1 - y_T)$$\n\n"
+            "$$\\sum_{k=1}^{K} t_k y_k = y_T$$")
+    assert [v for v, _ in verdicts(text)] == ["proved", "proved"]
+
+
+def test_cases_hold_until_the_next_case() -> None:
+    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
+            "If $k = T$: $$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$\n\n"
+            "If $k \\neq T$: $$\\frac{\\partial y_T}{\\partial z_k} = -y_T y_k$$\n\n"
+            "$$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$")
+    report = check(text)
+    assert [s.verdict for s in report.steps] == ["proved", "proved", "refuted"]
+    assert [s.case for s in report.steps] == ["k = T", "k != T", "k != T"]
+
+
+def test_a_new_section_may_redefine_a_name() -> None:
+    text = ("# One\n$y = 2x$\n$$y = x + x$$\n# Two\n$y = 3x$\n$$y = x + 2x$$")
+    assert [v for v, _ in verdicts(text)] == ["proved", "proved"]
+
+
+def test_a_vector_used_whole_is_unknown() -> None:
+    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
+            "$$\\frac{\\partial y}{\\partial z_k} = \\frac{\\partial y_T}{\\partial z_k}$$")
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "y is a vector" in detail
+
+
+def test_undefined_derivative_is_unknown_not_zero() -> None:
+    ((verdict, detail),) = verdicts(r"$$\frac{\partial L}{\partial w} = x$$")
+    assert verdict == "unknown" and "not defined" in detail
+
+
+def test_per_example_quantities_on_one_side_only_are_unknown() -> None:
+    text = ("Let $J = \\frac{1}{2}(w x - t)^2$.\n\n"
+            "$$\\frac{\\partial J}{\\partial w} = \\frac{1}{N}\\sum_{i=1}^N (w x^{(i)} - t^{(i)})"
+            " x^{(i)}$$")
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "per-example" in detail
+
+
+def test_log_arguments_are_sampled_where_logs_are_defined() -> None:
+    """log(ab) = log a + log b holds for positive a, b: verified, not refuted."""
+    assert [v for v, _ in verdicts(r"$$\log(ab) = \log a + \log b$$")] == ["verified"]
+
+
+def test_step_numbers_count_equalities_within_a_block() -> None:
+    text = "$$a = 1$$\n\n$$\\begin{aligned} 2a &= a + a \\\\ &= 2 \\end{aligned}$$"
+    report = check(text)
+    assert [(s.line, s.block, s.step) for s in report.steps] == [(3, 2, 1), (3, 2, 2)]
