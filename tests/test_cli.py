@@ -86,3 +86,19 @@ def test_bad_input_is_one_line_and_exit_2(args):
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert out.stderr.startswith("derive: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--only", "nope"),
+        ("report", "--output", "/proc/forbidden/derivations.pdf"),
+        ("check", "/no/such/file.md"),
+    ],
+)
+def test_report_and_check_bad_input(args, tmp_path):
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith("derive: ")
+    assert not list(tmp_path.iterdir())  # nothing half-written

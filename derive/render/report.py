@@ -229,10 +229,10 @@ def build_report(
     missing (then a BuildError says how to install it). A failed build leaves any earlier
     PDF untouched.
     """
-    output = check_output(output)
     chosen = check_names(names)
     if check_file is not None and not Path(check_file).is_file():
         raise InputError(f"cannot read {check_file}: no such file")
+    output = check_output(output)
     derivations = derive_all(chosen, progress)
     views = [layout_derivation(d) for d in derivations]
     agreement = agreement_rows(chosen, progress)
