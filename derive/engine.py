@@ -108,6 +108,7 @@ def derive_model(model: Model) -> Derivation:
         sections=tuple(sections),
         result=result,
         vector_form=vector_step,
+        vector_where=form.where,
         update_rule=update,
         score_gradient=signal,
         notes=model.notes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from derive.printing import latex, text
-from derive.steps import Derivation, Step, Verification
+from derive.steps import Definition, Derivation, Step, Verification
 
 
 def verification_to_dict(v: Verification) -> dict[str, Any]:
@@ -13,6 +13,15 @@ def verification_to_dict(v: Verification) -> dict[str, Any]:
     if v.method == "numeric":
         data.update(points=v.points, sizes=list(v.sizes), max_error=v.max_error)
     return data
+
+
+def _definition(x: Definition) -> dict[str, Any]:
+    return {
+        "lhs": text(x.lhs),
+        "rhs": text(x.rhs),
+        "latex": f"{latex(x.lhs)} = {latex(x.rhs)}",
+        "description": x.description,
+    }
 
 
 def step_to_dict(step: Step) -> dict[str, Any]:
@@ -34,15 +43,7 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "name": d.name,
         "title": d.title,
         "summary": d.summary,
-        "definitions": [
-            {
-                "lhs": text(x.lhs),
-                "rhs": text(x.rhs),
-                "latex": f"{latex(x.lhs)} = {latex(x.rhs)}",
-                "description": x.description,
-            }
-            for x in d.definitions
-        ],
+        "definitions": [_definition(x) for x in d.definitions],
         "sections": [
             {"key": s.key, "title": s.title, "steps": [step_to_dict(x) for x in s.steps]}
             for s in d.sections
@@ -50,6 +51,7 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "steps": [step_to_dict(x) for x in d.steps],
         "result": step_to_dict(d.result),
         "vector_form": step_to_dict(d.vector_form),
+        "vector_where": [_definition(x) for x in d.vector_where],
         "update_rule": {
             "parameter": text(d.update_rule.parameter),
             **step_to_dict(d.update_rule.step),

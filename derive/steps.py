@@ -112,7 +112,8 @@ class Derivation:
     """A complete, verified gradient derivation of one model.
 
     ``score_gradient`` is dL/dz, the derivative of the loss by the linear score, from which
-    the numeric gradient is built (G = dL/dz per example, grad = G^T X / N).
+    the numeric gradient is built (G = dL/dz per example, grad = G^T X / N);
+    ``vector_where`` defines the matrices the vector form introduces (G_ij = ...).
     """
 
     name: str
@@ -126,6 +127,7 @@ class Derivation:
     update_rule: UpdateRule
     score_gradient: sp.Expr = sp.S.One
     notes: tuple[str, ...] = field(default=())
+    vector_where: tuple[Definition, ...] = field(default=())
 
     @property
     def steps(self) -> tuple[Step, ...]:

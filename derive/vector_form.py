@@ -18,8 +18,7 @@ from derive.context import Context
 from derive.errors import DeriveError
 from derive.functions import example, grad
 from derive.model import Model
-from derive.printing import text
-from derive.steps import Step
+from derive.steps import Definition, Step
 from derive.verify import per_example
 
 
@@ -33,6 +32,7 @@ class VectorForm:
     entry: sp.Expr
     explanation: str
     matrices: dict
+    where: tuple[Definition, ...] = ()
 
 
 def _input_family(result: Step, parameter: sp.Indexed) -> sp.Indexed:
@@ -104,18 +104,29 @@ def vector_form(
     if found is not None:
         g, entries = found
         matrices.update(entries)
-        where = ""
+        where: tuple[Definition, ...] = ()
     else:
         g = sp.MatrixSymbol("G", n, k)
         matrices["G"] = lambda r, c: per_example(
             signal.xreplace({class_index: c}) if class_index is not None else signal, r, context
         )
-        where = f", where G_i{text(class_index)} = {text(signal)} for example i"
+        entry_of_g = (
+            sp.IndexedBase("G")[i, class_index]
+            if class_index is not None
+            else sp.IndexedBase("g")[i]
+        )
+        where = (
+            Definition(
+                entry_of_g,
+                per_example(signal, i, context),
+                "the derivative of the loss of example i by its score",
+            ),
+        )
     if class_index is not None:
-        matrix = sp.MatMul(1 / n, g.T, X)
+        matrix = sp.MatMul(1 / n, sp.Transpose(g), X)
         entry = MatrixElement(matrix, class_index - 1, input_index - 1)
     else:
-        matrix = sp.MatMul(1 / n, X.T, g)
+        matrix = sp.MatMul(1 / n, sp.Transpose(X), g)
         entry = MatrixElement(matrix, input_index - 1, 0)
     weights = sp.MatrixSymbol(
         str(parameter.base.label),
@@ -128,6 +139,8 @@ def vector_form(
         matrix=matrix,
         derivative=sp.Derivative(cost, parameter),
         entry=entry,
-        explanation="the mean over the examples of g x_j, written as a matrix product" + where,
+        explanation="the mean over the examples of the per-example gradients, written as a "
+        "matrix product",
+        where=where,
         matrices=matrices,
     )

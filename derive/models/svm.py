@@ -26,7 +26,7 @@ MODEL = Model(
     label=c,
     index_bounds={j: K, k: K, c: K, d: D, dp: D},
     notes=(
-        "At a kink (a margin of exactly 0) the hinge has no derivative; we use the subgradient "
-        "1[u > 0], the indicator of a strictly positive margin, which is 0 at the kink.",
+        "At a kink (a margin of exactly 0) the hinge has no derivative. We use the subgradient "
+        "that is 0 there: the indicator of a strictly positive margin, printed with a bold 1."
     ),
 )

@@ -325,6 +325,7 @@ def layout_derivation(derivation: Derivation) -> DerivationView:
         sections=tuple(layout_section(s) for s in derivation.sections),
         result=_display(derivation.result, boxed=True),
         vector_form=_display(derivation.vector_form, boxed=False),
+        vector_where=layout_definitions(derivation.vector_where),
         update=layout_update(derivation),
         notes=derivation.notes,
         counts=count_verifications(derivation),

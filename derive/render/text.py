@@ -69,6 +69,8 @@ def derivation_text(derivation: Derivation) -> str:
     out += ["", "Result", f"{INDENT}{text(result.lhs)} = {text(result.rhs)}"]
     out += _step_notes(result, INDENT)
     out += ["", "Vector form", f"{INDENT}{text(vector.lhs)} = {text(vector.rhs)}"]
+    for where in derivation.vector_where:
+        out.append(f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})")
     out += _step_notes(vector, INDENT)
     out += ["", "Gradient descent"]
     out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")

@@ -130,6 +130,7 @@ class DerivationView:
     sections: tuple[SectionView, ...]
     result: Display
     vector_form: Display
+    vector_where: Aligned
     update: Aligned
     notes: tuple[str, ...]
     counts: Counts
