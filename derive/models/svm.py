@@ -27,6 +27,6 @@ MODEL = Model(
     index_bounds={j: K, k: K, c: K, d: D, dp: D},
     notes=(
         "At a kink (a margin of exactly 0) the hinge has no derivative. We use the subgradient "
-        "that is 0 there: the indicator of a strictly positive margin, printed with a bold 1."
+        "that is 0 there: the indicator of a strictly positive margin, printed with a bold 1.",
     ),
 )
