@@ -9,8 +9,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class TimeLimitExceeded(Exception):
-    """Raised inside the guarded block when its time runs out."""
+REPEAT = 0.05
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside the guarded block when its time runs out.
+
+    A BaseException, like KeyboardInterrupt, so that library code which catches Exception
+    (SymPy does, in places) cannot swallow it and run on unbounded.
+    """
 
 
 @contextmanager
@@ -33,7 +40,8 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, _expire)
     started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # the timer repeats until the block exits, in case one expiry is swallowed anyway
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
@@ -41,5 +49,5 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if remaining > 0:
             signal.setitimer(
-                signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 1e-3)
+                signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 1e-3), REPEAT
             )
