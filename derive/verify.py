@@ -411,9 +411,9 @@ def _name(leaf: sp.Expr) -> str:
     return str(base.label if isinstance(base, sp.IndexedBase) else base)
 
 
-def _sizes_for(context: Context, size: int) -> dict[sp.Symbol, int]:
+def _sizes_for(context: Context, size: int) -> dict[sp.Symbol, sp.Integer]:
     # different bounds get different sizes, so a mix-up of K and D is caught
-    return {b: size + n for n, b in enumerate(sorted(context.bounds, key=str))}
+    return {b: sp.Integer(size + n) for n, b in enumerate(sorted(context.bounds, key=str))}
 
 
 def _assignments(
@@ -423,10 +423,13 @@ def _assignments(
     ranges = [range(1, int(sp.sympify(_bound_of(i, context)).xreplace(sizes)) + 1) for i in indices]
     total = math.prod(len(r) for r in ranges)
     if total <= 512:
-        combos = [dict(zip(indices, v, strict=True)) for v in itertools.product(*ranges)]
+        combos = [
+            dict(zip(indices, map(sp.Integer, v), strict=True)) for v in itertools.product(*ranges)
+        ]
     else:
         combos = [
-            {i: rng.choice(r) for i, r in zip(indices, ranges, strict=True)} for _ in range(64)
+            {i: sp.Integer(rng.choice(r)) for i, r in zip(indices, ranges, strict=True)}
+            for _ in range(64)
         ]
     if (
         case is not None

@@ -32,8 +32,9 @@ def test_the_wrong_softmax_denominator_is_refuted_as_a_slip(report: CheckReport)
 
 
 def test_dy_T_dz_k_equals_dy_k_dz_k_is_refuted_with_k_not_T(report: CheckReport) -> None:
-    (step,) = [s for s in report.steps
-               if s.line == 74 and s.lhs == r"\frac{\partial y_T}{\partial z_k}"]
+    (step,) = [
+        s for s in report.steps if s.line == 74 and s.lhs == r"\frac{\partial y_T}{\partial z_k}"
+    ]
     assert step.rhs == r"\frac{\partial y_k}{\partial z_k}"
     assert step.verdict == "refuted"
     point = dict(step.counterexample)
@@ -67,8 +68,9 @@ def test_unreadable_notation_is_unknown_with_a_reason(report: CheckReport) -> No
     no_partial = [s for s in report.steps if s.line == 23 and s.verdict == "unknown"]
     assert len(no_partial) == 2
     assert all(r"no \partial" in s.detail for s in no_partial)
-    assert not any("internal error" in s.detail or "not understood (" in s.detail
-                   for s in report.steps)
+    assert not any(
+        "internal error" in s.detail or "not understood (" in s.detail for s in report.steps
+    )
 
 
 def test_definitions_are_not_steps(report: CheckReport) -> None:

@@ -26,12 +26,16 @@ def test_code_and_prices_are_not_math() -> None:
 
 
 def test_latex_environments_comments_and_sections() -> None:
-    text = ("\\section{A}\n% $$x = 1$$\n\\begin{align*}\na &= b \\\\\n&= c\n\\end{align*}\n"
-            "\\begin{verbatim}$$q = 1$$\\end{verbatim}\n\\begin{equation}d = e\\end{equation}")
+    text = (
+        "\\section{A}\n% $$x = 1$$\n\\begin{align*}\na &= b \\\\\n&= c\n\\end{align*}\n"
+        "\\begin{verbatim}$$q = 1$$\\end{verbatim}\n\\begin{equation}d = e\\end{equation}"
+    )
     items = extract(text, latex=True)
     assert isinstance(items[0], SectionBreak)
     assert [(f.text.strip(), f.block) for f in items[1:]] == [
-        ("a &= b \\\\\n&= c", 1), ("d = e", 2)]
+        ("a &= b \\\\\n&= c", 1),
+        ("d = e", 2),
+    ]
     assert is_latex(text) and is_latex("", "x.tex") and not is_latex("\\section{}", "x.md")
 
 
@@ -58,8 +62,10 @@ def test_implication_ends_the_chain() -> None:
 
 
 def test_update_arrow_and_prose_labels() -> None:
-    text = (r"\text{Because: } J &= \frac{1}{N} L \\ \text{thus: } w &\leftarrow w - a \\"
-            r" &= w - b")
+    text = (
+        r"\text{Because: } J &= \frac{1}{N} L \\ \text{thus: } w &\leftarrow w - a \\"
+        r" &= w - b"
+    )
     assert cut(text) == [["J", r"\frac{1}{N} L"], ["w - a", "w - b"]]
 
 

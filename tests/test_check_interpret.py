@@ -27,36 +27,41 @@ def test_a_chain_starting_with_a_new_name_defines_it() -> None:
 
 
 def test_argument_lists_are_names_not_products() -> None:
-    text = ("Let $\\mathcal{L}(y) = y^2$.\n\n"
-            "$$\\frac{\\partial \\mathcal{L}(y)}{\\partial y} = 2y$$")
+    text = "Let $\\mathcal{L}(y) = y^2$.\n\n$$\\frac{\\partial \\mathcal{L}(y)}{\\partial y} = 2y$$"
     assert [v for v, _ in verdicts(text)] == ["proved"]
 
 
 def test_family_definition_and_one_hot_target() -> None:
-    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$ and $t_T = 1$.\n\n"
-            "$$\\frac{\\partial y_T}{\\partial z_T} = y_T(1 - y_T)$$\n\n"
-            "$$\\sum_{k=1}^{K} t_k y_k = y_T$$")
+    text = (
+        "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$ and $t_T = 1$.\n\n"
+        "$$\\frac{\\partial y_T}{\\partial z_T} = y_T(1 - y_T)$$\n\n"
+        "$$\\sum_{k=1}^{K} t_k y_k = y_T$$"
+    )
     assert [v for v, _ in verdicts(text)] == ["proved", "proved"]
 
 
 def test_cases_hold_until_the_next_case() -> None:
-    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
-            "If $k = T$: $$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$\n\n"
-            "If $k \\neq T$: $$\\frac{\\partial y_T}{\\partial z_k} = -y_T y_k$$\n\n"
-            "$$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$")
+    text = (
+        "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
+        "If $k = T$: $$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$\n\n"
+        "If $k \\neq T$: $$\\frac{\\partial y_T}{\\partial z_k} = -y_T y_k$$\n\n"
+        "$$\\frac{\\partial y_T}{\\partial z_k} = y_k(1 - y_k)$$"
+    )
     report = check(text)
     assert [s.verdict for s in report.steps] == ["proved", "proved", "refuted"]
     assert [s.case for s in report.steps] == ["k = T", "k != T", "k != T"]
 
 
 def test_a_new_section_may_redefine_a_name() -> None:
-    text = ("# One\n$y = 2x$\n$$y = x + x$$\n# Two\n$y = 3x$\n$$y = x + 2x$$")
+    text = "# One\n$y = 2x$\n$$y = x + x$$\n# Two\n$y = 3x$\n$$y = x + 2x$$"
     assert [v for v, _ in verdicts(text)] == ["proved", "proved"]
 
 
 def test_a_vector_used_whole_is_unknown() -> None:
-    text = ("Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
-            "$$\\frac{\\partial y}{\\partial z_k} = \\frac{\\partial y_T}{\\partial z_k}$$")
+    text = (
+        "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
+        "$$\\frac{\\partial y}{\\partial z_k} = \\frac{\\partial y_T}{\\partial z_k}$$"
+    )
     ((verdict, detail),) = verdicts(text)
     assert verdict == "unknown" and "y is a vector" in detail
 
@@ -67,9 +72,11 @@ def test_undefined_derivative_is_unknown_not_zero() -> None:
 
 
 def test_per_example_quantities_on_one_side_only_are_unknown() -> None:
-    text = ("Let $J = \\frac{1}{2}(w x - t)^2$.\n\n"
-            "$$\\frac{\\partial J}{\\partial w} = \\frac{1}{N}\\sum_{i=1}^N (w x^{(i)} - t^{(i)})"
-            " x^{(i)}$$")
+    text = (
+        "Let $J = \\frac{1}{2}(w x - t)^2$.\n\n"
+        "$$\\frac{\\partial J}{\\partial w} = \\frac{1}{N}\\sum_{i=1}^N (w x^{(i)} - t^{(i)})"
+        " x^{(i)}$$"
+    )
     ((verdict, detail),) = verdicts(text)
     assert verdict == "unknown" and "per-example" in detail
 
@@ -83,3 +90,42 @@ def test_step_numbers_count_equalities_within_a_block() -> None:
     text = "$$a = 1$$\n\n$$\\begin{aligned} 2a &= a + a \\\\ &= 2 \\end{aligned}$$"
     report = check(text)
     assert [(s.line, s.block, s.step) for s in report.steps] == [(3, 2, 1), (3, 2, 2)]
+
+
+def test_a_contradicting_inline_restatement_leaves_the_name_undefined() -> None:
+    text = (
+        "Let $y = 2x$.\n\nAgain $y = 2x$, and later $y = 3x$.\n\n"
+        "$$\\frac{\\partial y}{\\partial x} = 2$$"
+    )
+    report = check(text)
+    ((verdict, detail),) = [(s.verdict, s.detail) for s in report.steps]
+    assert verdict == "unknown" and "y is not defined" in detail
+    assert "contradicts the definition on line 1" in report.definitions[-1].text
+
+
+def test_a_restatement_that_holds_in_the_current_case_is_kept() -> None:
+    text = "Let $t_T = 1$. If $k = T$, then $t_k = 1$:\n\n$$y_k - t_k = y_k - 1$$"
+    assert [s.verdict for s in check(text).steps] == ["proved"]
+
+
+def test_prime_of_a_function_defined_with_its_argument_is_its_derivative() -> None:
+    text = (
+        "Let $f(x) = x^2 e^{x}$.\n\n$$f'(x) = 2x e^{x} + x^2 e^{x}$$\n\n"
+        "$$f''(x) = 2 e^{x} + 4x e^{x} + x^2 e^{x}$$\n\n$$f'(x) = 2x e^{x}$$"
+    )
+    assert [v for v, _ in verdicts(text)] == ["proved", "proved", "refuted"]
+
+
+def test_what_reads_as_an_unknown_function_is_unknown_not_a_product() -> None:
+    for text in (
+        r"$$\frac{d}{dz} g(z) = g(z)(1 - g(z))$$",
+        r"$$\frac{d}{dx} \phi(x) = x$$",
+        "Let $f(x) = x^2$.\n\n$$f(2) = 4$$",
+        r"$$\mathbb{E}[X^2] = \mathbb{E}[X]^2$$",
+    ):
+        assert [v for v, _ in verdicts(text)] == ["unknown"], text
+
+
+def test_e_is_a_variable_where_the_document_defines_it() -> None:
+    text = "Let $e = y - t$.\n\n$$\\frac{\\partial}{\\partial y} \\frac{1}{2} e^2 = e$$"
+    assert [v for v, _ in verdicts(text)] == ["proved"]

@@ -10,8 +10,11 @@ from derive.check.parser import ParseError, parse_tokens
 from derive.check.symbols import Vocabulary, family, index_symbol, plain_symbol, size_symbol
 from derive.functions import example, sigmoid, softplus
 
-VOCAB = Vocabulary(index_bounds={"k": "K", "T": "K", "k'": "K", "j": "K", "i": "N"},
-                   sizes=frozenset({"K", "N"}), function_like={"L": ("y",)})
+VOCAB = Vocabulary(
+    index_bounds={"k": "K", "T": "K", "k'": "K", "j": "K", "i": "N"},
+    sizes=frozenset({"K", "N"}),
+    function_like={"L": ("y",)},
+)
 x, y, t, z, w, alpha = (plain_symbol(n) for n in "x y t z w alpha".split())
 k, T, kp, j, i = (index_symbol(n) for n in ("k", "T", "k'", "j", "i"))
 K, N = size_symbol("K"), size_symbol("N")
@@ -37,10 +40,10 @@ GOLDEN = [
     (r"\sigma'(z)", sigmoid(z) * (1 - sigmoid(z))),
     (r"\sigma^2", plain_symbol("sigma") ** 2),
     (r"\operatorname{softplus}(x)", softplus(x)),
-    (r"\exp(-z^2/2)", sp.exp(-z ** 2 / 2)),
+    (r"\exp(-z^2/2)", sp.exp(-(z**2) / 2)),
     (r"\max(0, 1 - ty)", sp.Max(0, 1 - t * y)),
     (r"\log y_T", sp.log(yf[T])),
-    (r"\sqrt{x^2 + 1}", sp.sqrt(x ** 2 + 1)),
+    (r"\sqrt{x^2 + 1}", sp.sqrt(x**2 + 1)),
     (r"\frac12 x", x / 2),
     (r"0.5 x", x / 2),
     (r"x^10", sp.S.Zero),  # as TeX reads it: x^1 times 0
@@ -57,12 +60,14 @@ GOLDEN = [
     (r"\frac{\partial \mathcal{L}_{CE}}{\partial w_j}", sp.Derivative(plain_symbol("L_CE"), wf[j])),
     (r"\frac{\partial [-t \log(y)]}{\partial y}", sp.Derivative(-t * sp.log(y), y)),
     (r"\frac{\partial (w_j x_j)}{\partial w_j}", sp.Derivative(wf[j] * xf[j], wf[j])),
-    (r"\frac{\partial}{\partial x} x^2 y", sp.Derivative(x ** 2 * y, x)),
-    (r"\frac{d}{dx} \left( x^2 \right)", sp.Derivative(x ** 2, x)),
+    (r"\frac{\partial}{\partial x} x^2 y", sp.Derivative(x**2 * y, x)),
+    (r"\frac{d}{dx} \left( x^2 \right)", sp.Derivative(x**2, x)),
     (r"\frac{dy}{dx}", sp.Derivative(y, x)),
     (r"\frac{d^2 y}{dx^2}", sp.Derivative(y, (x, 2))),
-    (r"\frac{\partial \log(1-y)}{\partial (1-y)}",
-     sp.Derivative(sp.log(1 - y), y) / sp.Derivative(1 - y, y)),
+    (
+        r"\frac{\partial \log(1-y)}{\partial (1-y)}",
+        sp.Derivative(sp.log(1 - y), y) / sp.Derivative(1 - y, y),
+    ),
 ]
 
 
@@ -71,32 +76,38 @@ def test_golden(latex: str, expected: sp.Expr) -> None:
     assert parse(latex) == expected
 
 
-@pytest.mark.parametrize(("latex", "reason"), [
-    (r"\frac{\partial (1-y)}{y}", r"no \partial"),
-    (r"e^{z_1} + \dots + e^{z_K}", "elided"),
-    (r"9^{9^{9}}", "too large"),
-    (r"x^{100000}", "too large"),
-    (r"\frac{1}{0}", "division by zero"),
-    (r"\sum_{j \neq y_i} x_j", "index of a sum"),
-    (r"\text{hello}", "unknown command"),
-    (r"\foo x", "unknown command"),
-    (r"(x, y)", "list"),
-    (r"\frac{\partial y}{\partial k}", "index"),
-    (r"x +", "ends too early"),
-    (r"\sum_{k} \sum_{k} z_k", "same index"),
-])
+@pytest.mark.parametrize(
+    ("latex", "reason"),
+    [
+        (r"\frac{\partial (1-y)}{y}", r"no \partial"),
+        (r"e^{z_1} + \dots + e^{z_K}", "elided"),
+        (r"9^{9^{9}}", "too large"),
+        (r"x^{100000}", "too large"),
+        (r"\frac{1}{0}", "division by zero"),
+        (r"\sum_{j \neq y_i} x_j", "index of a sum"),
+        (r"\text{hello}", "unknown command"),
+        (r"\foo x", "unknown command"),
+        (r"(x, y)", "list"),
+        (r"\frac{\partial y}{\partial k}", "index"),
+        (r"x +", "ends too early"),
+        (r"\sum_{k} \sum_{k} z_k", "same index"),
+    ],
+)
 def test_refused_with_a_reason(latex: str, reason: str) -> None:
     with pytest.raises(ParseError, match=reason.replace("\\", "\\\\")):
         parse(latex)
 
 
-@pytest.mark.parametrize("latex", [
-    "{" * 500 + "x" + "}" * 500,
-    "(" * 500 + "x" + ")" * 500,
-    "-" * 2000 + "x",
-    r"\sqrt{" * 300 + "x" + "}" * 300,
-    "x + " * 3000 + "x",
-])
+@pytest.mark.parametrize(
+    "latex",
+    [
+        "{" * 500 + "x" + "}" * 500,
+        "(" * 500 + "x" + ")" * 500,
+        "-" * 2000 + "x",
+        r"\sqrt{" * 300 + "x" + "}" * 300,
+        "x + " * 3000 + "x",
+    ],
+)
 def test_deep_or_long_input_is_refused_not_crashed(latex: str) -> None:
     with pytest.raises(ParseError):
         parse(latex)

@@ -59,12 +59,15 @@ def test_check_file_reads_markdown_and_latex(tmp_path: Path) -> None:
     assert check_file(tex).file == str(tex)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "cannot read"),
-    (b"\x00\x01binary\x00", "binary"),
-    (b"\xff\xfe caf\xe9", "UTF-8"),
-    (b"x" * (MAX_FILE_BYTES + 1), "too large"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        (b"\x00\x01binary\x00", "binary"),
+        (b"\xff\xfe caf\xe9", "UTF-8"),
+        (b"x" * (MAX_FILE_BYTES + 1), "too large"),
+    ],
+)
 def test_check_file_refuses_bad_files(tmp_path: Path, content: bytes | None, message: str) -> None:
     path = tmp_path / "f.md"
     if content is not None:
@@ -82,6 +85,6 @@ def test_check_file_refuses_a_directory(tmp_path: Path) -> None:
 def test_the_example_has_exactly_its_planted_slip() -> None:
     example = Path(__file__).parent.parent / "examples" / "softmax_derivation.md"
     report = check_file(example)
-    first = [s for s in report.refuted if s.diagnosis == "slip"]
-    assert len(first) == 1 and first[0].correction
+    assert [(s.line, s.diagnosis) for s in report.refuted] == [(40, "slip"), (41, "inherited")]
+    assert report.refuted[0].correction
     assert all(s.verdict != "unknown" for s in report.steps)

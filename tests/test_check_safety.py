@@ -26,9 +26,11 @@ def test_huge_powers_are_refused_quickly() -> None:
 
 
 def test_deep_nesting_is_unknown_not_a_crash() -> None:
-    for text in ("$$x = " + "{" * 3000 + "x" + "}" * 3000 + "$$",
-                 "$$x = " + "(" * 1500 + "x" + ")" * 1500 + "$$",
-                 "$$x = " + "-" * 3000 + "x$$"):
+    for text in (
+        "$$x = " + "{" * 3000 + "x" + "}" * 3000 + "$$",
+        "$$x = " + "(" * 1500 + "x" + ")" * 1500 + "$$",
+        "$$x = " + "-" * 3000 + "x$$",
+    ):
         seconds, got = timed(text)
         assert got == ["unknown"] and seconds < 2
 
@@ -60,17 +62,73 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 
 
 ATOMS = [
-    "x", "y", "z_k", "z_{k'}", "y_T", "t", "2", "0.5", "\\frac{", "}{", "}", "{", "(", ")", "[",
-    "]", "^", "_", "+", "-", "\\cdot", "=", "&=", "\\\\", "\\sum_{k'}", "\\sum_{i=1}^N", "\\log",
-    "\\exp", "e^{", "\\partial", "\\frac{\\partial}{\\partial x}", "\\frac{d}{dx}", "\\left(",
-    "\\right)", "\\sigma", "\\tanh^2", "\\text{a}", "\\Rightarrow", "|", "\\|", "w^T", "x^{(i)}",
-    "\\mathcal{L}_{CE}", "'", "\\sqrt", "\\max(", ",", "\\begin{aligned}", "\\end{aligned}", "$",
-    "$$", "\n", " ", "\\delta_{kT}", "9^{9^{9}}", "\\dots", "\\quad", "ty", "k = T", "t_T = 1",
+    "x",
+    "y",
+    "z_k",
+    "z_{k'}",
+    "y_T",
+    "t",
+    "2",
+    "0.5",
+    "\\frac{",
+    "}{",
+    "}",
+    "{",
+    "(",
+    ")",
+    "[",
+    "]",
+    "^",
+    "_",
+    "+",
+    "-",
+    "\\cdot",
+    "=",
+    "&=",
+    "\\\\",
+    "\\sum_{k'}",
+    "\\sum_{i=1}^N",
+    "\\log",
+    "\\exp",
+    "e^{",
+    "\\partial",
+    "\\frac{\\partial}{\\partial x}",
+    "\\frac{d}{dx}",
+    "\\left(",
+    "\\right)",
+    "\\sigma",
+    "\\tanh^2",
+    "\\text{a}",
+    "\\Rightarrow",
+    "|",
+    "\\|",
+    "w^T",
+    "x^{(i)}",
+    "\\mathcal{L}_{CE}",
+    "'",
+    "\\sqrt",
+    "\\max(",
+    ",",
+    "\\begin{aligned}",
+    "\\end{aligned}",
+    "$",
+    "$$",
+    "\n",
+    " ",
+    "\\delta_{kT}",
+    "9^{9^{9}}",
+    "\\dots",
+    "\\quad",
+    "ty",
+    "k = T",
+    "t_T = 1",
 ]
 soup = st.lists(st.sampled_from(ATOMS), max_size=30).map("".join)
 documents = st.lists(soup, min_size=1, max_size=3).map(
-    lambda parts: "\n\n".join(f"$$ {p} $$" if n % 2 == 0 else f"Let ${p}$." for n, p in
-                              enumerate(parts)))
+    lambda parts: "\n\n".join(
+        f"$$ {p} $$" if n % 2 == 0 else f"Let ${p}$." for n, p in enumerate(parts)
+    )
+)
 
 
 @FUZZ
@@ -90,11 +148,14 @@ def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         inner.map(lambda a: f"({a})"),
         st.tuples(inner, inner).map(lambda p: f"\\frac{{{p[0]}}}{{{p[1]}}}"),
         st.tuples(inner, st.sampled_from(["2", "{-1}", "{1/2}", "{(i)}"])).map(
-            lambda p: f"{{{p[0]}}}^{p[1]}"),
+            lambda p: f"{{{p[0]}}}^{p[1]}"
+        ),
         st.tuples(st.sampled_from(["\\log", "\\exp", "\\tanh", "\\sigma"]), inner).map(
-            lambda p: f"{p[0]}({p[1]})"),
+            lambda p: f"{p[0]}({p[1]})"
+        ),
         st.tuples(st.sampled_from(["x", "z", "w_j", "(1-y)"]), inner).map(
-            lambda p: f"\\frac{{\\partial {p[1]}}}{{\\partial {p[0]}}}"),
+            lambda p: f"\\frac{{\\partial {p[1]}}}{{\\partial {p[0]}}}"
+        ),
         inner.map(lambda a: f"\\sum_{{k'}} {{{a}}}"),
     )
 
@@ -103,8 +164,9 @@ formulas = st.recursive(leaves, _grow, max_leaves=6)
 derivations = st.tuples(
     st.lists(st.tuples(st.sampled_from(["y", "z", "y_k"]), formulas), max_size=2),
     st.lists(formulas, min_size=2, max_size=3),
-).map(lambda d: "\n\n".join([f"Let ${a} = {b}$." for a, b in d[0]]
-                            + ["$$" + " = ".join(d[1]) + "$$"]))
+).map(
+    lambda d: "\n\n".join([f"Let ${a} = {b}$." for a, b in d[0]] + ["$$" + " = ".join(d[1]) + "$$"])
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -113,5 +175,5 @@ def test_well_formed_derivations_get_a_verdict_without_failing_inside(text: str)
     for step in check(text).steps:
         assert "internal error" not in step.detail
         assert "not understood (" not in step.detail
-        if step.verdict == "refuted":
-            assert step.counterexample
+        if step.verdict == "refuted":  # the point (empty when both sides are constants)
+            assert step.counterexample or "the left side is" in step.detail

@@ -34,3 +34,25 @@ def test_no_limit_left_behind():
     with time_limit(0.1):
         pass
     time.sleep(0.2)  # an alarm left running would raise here
+
+
+def busy(until: float) -> None:
+    while time.monotonic() < until:
+        pass
+
+
+def test_an_alarm_swallowed_like_in_a_gc_callback_fires_again():
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded), time_limit(0.2):
+        try:
+            busy(started + 10)
+        except TimeLimitExceeded:
+            pass  # what Python does with an exception raised in a garbage-collector callback
+        busy(started + 10)
+    assert time.monotonic() - started < 2
+
+
+def test_no_alarm_outlives_a_limit_that_fired():
+    with pytest.raises(TimeLimitExceeded), time_limit(0.1):
+        busy(time.monotonic() + 5)
+    busy(time.monotonic() + 0.3)

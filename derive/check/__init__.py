@@ -1,4 +1,4 @@
-"""``derive check``: verify a hand-written derivation (Markdown or LaTeX) and point at the wrong line.
+"""``derive check``: verify a hand-written derivation (Markdown, LaTeX); point at the wrong line.
 
     report = check_file("assignment.md")
     print(format_text(report))          # or json.dumps(report.to_dict())
@@ -31,16 +31,29 @@ MAX_FILE_BYTES = 1_000_000
 def check(text: str, *, source: str = "<text>") -> CheckReport:
     """Check every step of a derivation given as text; never raises on bad input."""
     if len(text) > MAX_FILE_BYTES:
-        too_big = StepResult(line=1, block=0, step=0, lhs="", rhs="", verdict="unknown",
-                             detail=f"not checked: the text is longer than {MAX_FILE_BYTES} "
-                                    "characters")
+        too_big = StepResult(
+            line=1,
+            block=0,
+            step=0,
+            lhs="",
+            rhs="",
+            verdict="unknown",
+            detail=f"not checked: the text is longer than {MAX_FILE_BYTES} characters",
+        )
         return CheckReport(source, (too_big,))
     try:
         document = read_document(text, source)
         steps = check_claims(document)
-    except RecursionError:
-        failed = StepResult(line=1, block=0, step=0, lhs="", rhs="", verdict="unknown",
-                            detail="not checked: the text is too deeply nested")
+    except Exception as exc:  # noqa: BLE001 - check() reports, it never raises on input
+        failed = StepResult(
+            line=1,
+            block=0,
+            step=0,
+            lhs="",
+            rhs="",
+            verdict="unknown",
+            detail=f"not checked: internal error ({type(exc).__name__}: {exc})",
+        )
         return CheckReport(source, (failed,))
     definitions = tuple(DefinitionEntry(d.line, d.source) for d in document.definitions)
     return CheckReport(source, tuple(steps), definitions)
@@ -56,8 +69,9 @@ def check_file(path: str | os.PathLike[str]) -> CheckReport:
     if not file.is_file():
         raise InputError(f"cannot read {file}: not a regular file")
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{file} is too large to check ({size} bytes; the limit is "
-                         f"{MAX_FILE_BYTES})")
+        raise InputError(
+            f"{file} is too large to check ({size} bytes; the limit is {MAX_FILE_BYTES})"
+        )
     try:
         data = file.read_bytes()
     except OSError as exc:

@@ -2,9 +2,11 @@
 
 A row that starts with a relation continues the chain of the row before; a row that starts with
 an expression begins a new one (``a &= b \\\\ c &= d`` is two chains); a row that starts with
-``+`` or ``-`` continues the expression of the row before. Relations other than ``=`` (``\\Rightarrow``,
-``\\leftarrow``, ``\\le``...) end a chain: what follows is a new claim. Prose (``\\text{Because: }``)
-before a row's formula is a label and is dropped; after it, it ends the row. Wrappers such as
+``+`` or ``-`` continues the expression of the row before. A wide space (``\\quad``,
+``\\qquad``) separates equations like a row break. Relations other than ``=``
+(``\\Rightarrow``, ``\\leftarrow``, ``\\le``...) end a chain: what follows is a new claim.
+Prose (``\\text{Because: }``) before a row's formula is a label and is dropped; after it, it
+ends the row. Wrappers such as
 ``\\begin{aligned}`` are dropped; other environments (``cases``, ``matrix``) are kept whole.
 """
 
@@ -21,21 +23,47 @@ TRANSPARENT = frozenset(
 EQUALS = "="
 DEFINES = ":="
 RELATIONS = {
-    "=": EQUALS, r"\coloneqq": DEFINES, r"\triangleq": DEFINES, r"\doteq": DEFINES,
-    r"\eqqcolon": DEFINES, "<": "<", ">": ">", r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=",
-    r"\ge": ">=", r"\geq": ">=", r"\geqslant": ">=", r"\ne": "!=", r"\neq": "!=",
-    r"\approx": "~", r"\sim": "~", r"\simeq": "~", r"\propto": "~", r"\equiv": "==",
-    r"\Rightarrow": "=>", r"\implies": "=>", r"\Longrightarrow": "=>", r"\rightarrow": "->",
-    r"\to": "->", r"\leftarrow": "<-", r"\gets": "<-", r"\Leftarrow": "<=", r"\iff": "<=>",
-    r"\Leftrightarrow": "<=>", r"\longrightarrow": "->", r"\longleftarrow": "<-",
-    r"\mapsto": "->", r"\therefore": "=>", r"\because": "=>",
+    "=": EQUALS,
+    r"\coloneqq": DEFINES,
+    r"\triangleq": DEFINES,
+    r"\doteq": DEFINES,
+    r"\eqqcolon": DEFINES,
+    "<": "<",
+    ">": ">",
+    r"\le": "<=",
+    r"\leq": "<=",
+    r"\leqslant": "<=",
+    r"\ge": ">=",
+    r"\geq": ">=",
+    r"\geqslant": ">=",
+    r"\ne": "!=",
+    r"\neq": "!=",
+    r"\approx": "~",
+    r"\sim": "~",
+    r"\simeq": "~",
+    r"\propto": "~",
+    r"\equiv": "==",
+    r"\Rightarrow": "=>",
+    r"\implies": "=>",
+    r"\Longrightarrow": "=>",
+    r"\rightarrow": "->",
+    r"\to": "->",
+    r"\leftarrow": "<-",
+    r"\gets": "<-",
+    r"\Leftarrow": "<=",
+    r"\iff": "<=>",
+    r"\Leftrightarrow": "<=>",
+    r"\longrightarrow": "->",
+    r"\longleftarrow": "<-",
+    r"\mapsto": "->",
+    r"\therefore": "=>",
+    r"\because": "=>",
 }
 PROSE = frozenset(r"\text \textbf \textit \textrm \mbox \intertext \textnormal \emph".split())
 DROPPED_WITH_ARGUMENT = frozenset(r"\tag \label \eqref \ref \hspace \vspace".split())
 ROW_BREAKS = frozenset({"\\\\", r"\cr", r"\newline"})
-SPACING = frozenset(
-    r"\quad \qquad \, \; \: \! \displaystyle \nonumber \notag".split()
-) | {"\\ "}
+WIDE_SPACES = frozenset({r"\quad", r"\qquad"})  # A = B \qquad C = D: two equations
+SPACING = frozenset(r" \, \; \: \! \displaystyle \nonumber \notag".split()) | {"\\ "}
 CONTINUATION = frozenset({"+", "-", r"\cdot", r"\times"})
 
 
@@ -135,7 +163,7 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             level = max(level - 1, 0)
         if level > 0 or t.is_char("}") or t.is_command(r"\right", r"\end"):
             row.append(t)
-        elif t.kind == "command" and t.text in ROW_BREAKS:
+        elif t.kind == "command" and (t.text in ROW_BREAKS or t.text in WIDE_SPACES):
             rows.append([])
             i = _skip_optional(tokens, i + 1)
             continue
@@ -148,8 +176,9 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             end = _skip_group(tokens, i + 1)
             if any(isinstance(x, Token) for x in row):
                 # prose after the formula: a comment; the rest of the row is dropped
-                while end < len(tokens) and not (tokens[end].kind == "command"
-                                                 and tokens[end].text in ROW_BREAKS):
+                while end < len(tokens) and not (
+                    tokens[end].kind == "command" and tokens[end].text in ROW_BREAKS | WIDE_SPACES
+                ):
                     end += 1
             i = end
             continue
@@ -184,7 +213,8 @@ class _Builder:
         if not tokens:
             return None
         start, last = tokens[0].offset, tokens[-1]
-        return Piece(tuple(tokens), self.document[start:last.offset + len(last.text)].strip(), start)
+        source = self.document[start : last.offset + len(last.text)].strip()
+        return Piece(tuple(tokens), source, start)
 
     def row(self, row: list[Token | str]) -> None:
         parts: list[list[Token]] = [[]]

@@ -54,6 +54,7 @@ class LineIndex:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line(self, offset: int) -> int:
+        """The line of a file offset."""
         return bisect.bisect_right(self.starts, offset)
 
 
@@ -63,7 +64,7 @@ def is_latex(text: str, source: str = "") -> bool:
         return True
     if source.endswith((".md", ".markdown", ".txt")):
         return False
-    return "\\documentclass" in text or "\\begin{document}" in text
+    return any(marker in text for marker in ("\\documentclass", "\\begin{document}", "\\section{"))
 
 
 def extract(text: str, latex: bool) -> list[Item]:
@@ -82,6 +83,7 @@ class _Scanner:
         self.skipped = _code_ranges(text) if not latex else []
         self.headings = set(_heading_offsets(text, latex))
         self.missing: set[str] = set()  # closing delimiters known not to occur further on
+        self.next_skip = len(text)  # where the next code span starts: inline math stops there
 
     def add(self, start: int, end: int, display: bool) -> None:
         if display:
@@ -97,6 +99,7 @@ class _Scanner:
                 i = max(i, skip[1])
                 skip = next(ranges, None)
                 continue
+            self.next_skip = skip[0] if skip is not None else n
             if i in self.headings:
                 self.items.append(SectionBreak(i))
             c = text[i]
@@ -135,7 +138,7 @@ class _Scanner:
         if start >= len(text) or text[start].isspace():
             return start
         j = start
-        while j < len(text):
+        while j < self.next_skip:
             c = text[j]
             if c == "\\":
                 j += 2
@@ -143,7 +146,7 @@ class _Scanner:
             if c == "\n" and _BLANK_LINE.match(text, j):
                 return start  # a blank line ends the paragraph: no closing $
             if c == "$":
-                if not text[j - 1].isspace() and not text[j + 1:j + 2].isdigit():
+                if not text[j - 1].isspace() and not text[j + 1 : j + 2].isdigit():
                     self.add(start, j, False)
                     return j + 1
                 return start

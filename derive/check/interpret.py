@@ -19,13 +19,19 @@ import sympy as sp
 from derive.check.chains import DEFINES, Chain, Piece, Relation, chains
 from derive.check.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
 from derive.check.parser import ParseError, parse_tokens
-from derive.check.scope import Knowledge, Scope, key_of, obstacle
+from derive.check.sampling import infer_domains, make_context, shared_names
+from derive.check.scope import Key, Knowledge, Scope, key_of, obstacle
 from derive.check.symbols import Vocabulary, family_names, index_symbol, real_bare_symbols
 from derive.check.vocabulary import learn_vocabulary
 from derive.steps import Case
+from derive.timeout import TimeLimitExceeded, time_limit
+from derive.verify import compare
 
 ONE_HOT_INDEX = index_symbol("m_1hot")  # the index of a one-hot definition t_m = delta_{mT}
-POSITIVE = (0.05, 0.95)  # sampling interval of names inside a log, a root or a fractional power
+RESTATEMENT_SECONDS = 3.0
+
+# A fragment (or heading) with the chains and relations cut from it.
+Entry = tuple[Fragment | SectionBreak, list[Chain], list[Relation]]
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,12 @@ class Claim:
 
     @property
     def lhs(self) -> Side:
+        """The left side of this claim."""
         return self.chain[self.position]
 
     @property
     def rhs(self) -> Side:
+        """The right side of this claim."""
         return self.chain[self.position + 1]
 
     def problem(self, i: int, j: int) -> str:
@@ -83,13 +91,14 @@ class Document:
     definitions: tuple[DefinitionNote, ...]
     vocabulary: Vocabulary
     domains: dict[str, tuple[float, float]]
+    shared: frozenset[str]  # names that are the same for every training example
 
 
 def read_document(text: str, source: str = "<text>") -> Document:
     """Find the claims and definitions of a Markdown or LaTeX document."""
     items = extract(text, is_latex(text, source))
     lines = LineIndex(text)
-    cut: list[tuple[Fragment | SectionBreak, list[Chain], list[Relation]]] = []
+    cut: list[Entry] = []
     for item in items:
         if isinstance(item, Fragment):
             found, relations = chains(item.text, item.offset, text)
@@ -101,13 +110,16 @@ def read_document(text: str, source: str = "<text>") -> Document:
         (c.pieces[0].tokens for _, found, _ in cut for c in found),
     )
     parsed = _parse_all(cut, vocabulary)
-    reader = _Reader(lines, vocabulary, parsed)
+    exprs = [s.expr for s in parsed.values() if s.expr is not None]
+    domains = infer_domains(exprs)
+    reader = _Reader(lines, vocabulary, parsed, domains)
     reader.read(cut)
-    return Document(tuple(reader.claims), tuple(reader.notes), vocabulary,
-                    infer_domains(s.expr for s in parsed.values() if s.expr is not None))
+    return Document(
+        tuple(reader.claims), tuple(reader.notes), vocabulary, domains, shared_names(exprs)
+    )
 
 
-def _parse_all(cut, vocabulary: Vocabulary) -> dict[int, Side]:
+def _parse_all(cut: list[Entry], vocabulary: Vocabulary) -> dict[int, Side]:
     """Every piece of every chain and relation, parsed once (keyed by file offset)."""
     parsed: dict[int, Side] = {}
     for _, found, relations in cut:
@@ -124,53 +136,56 @@ def _parse(piece: Piece, vocabulary: Vocabulary) -> Side:
         return Side(piece, parse_tokens(list(piece.tokens), vocabulary))
     except ParseError as exc:
         return Side(piece, None, str(exc))
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError, ZeroDivisionError,
-            NotImplementedError, OverflowError, RecursionError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        ZeroDivisionError,
+        NotImplementedError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         # SymPy refused to build something (e.g. a malformed Sum): not understood.
         return Side(piece, None, f"not understood ({type(exc).__name__})")
-
-
-def infer_domains(exprs) -> dict[str, tuple[float, float]]:
-    """Names used inside a log, a root or a fractional power are sampled in (0.05, 0.95)."""
-    names: set[str] = set()
-    for expr in exprs:
-        for node in sp.preorder_traversal(expr):
-            arg = None
-            if isinstance(node, sp.log):
-                arg = node.args[0]
-            elif isinstance(node, sp.Pow) and not node.exp.is_integer:
-                arg = node.base
-            if arg is not None and arg.is_positive is not True:
-                names |= {str(s) for s in real_bare_symbols(arg)} | family_names(arg)
-    return {name: POSITIVE for name in names}
 
 
 class _Reader:
     """Walks the fragments in order, keeping the definitions and the case."""
 
-    def __init__(self, lines: LineIndex, vocabulary: Vocabulary, parsed: dict[int, Side]) -> None:
+    def __init__(
+        self,
+        lines: LineIndex,
+        vocabulary: Vocabulary,
+        parsed: dict[int, Side],
+        domains: dict[str, tuple[float, float]],
+    ) -> None:
         self.lines = lines
         self.vocab = vocabulary
         self.parsed = parsed
+        self.domains = domains
         self.knowledge = Knowledge()
         self.case: Case | None = None
         self.claims: list[Claim] = []
         self.notes: list[DefinitionNote] = []
 
-    def read(self, cut) -> None:
-        sections = _sections(cut)
-        for number, section in enumerate(sections):
-            families: set[str] = set()
-            for _, found, _ in section:
-                for c in found:
-                    for p in c.pieces:
-                        expr = self.parsed[p.offset].expr
-                        if expr is not None:
-                            families |= family_names(expr)
-            self.knowledge.enter_section(number, frozenset(families))
+    def read(self, cut: list[Entry]) -> None:
+        for number, section in enumerate(_sections(cut)):
+            self.knowledge.enter_section(number, self.families(section))
             self.case = None
             for fragment, found, relations in section:
                 self.fragment(fragment, found, relations)
+
+    def families(self, section: list[Entry]) -> frozenset[str]:
+        """Names used as indexed families anywhere in a section (y in y_k): vectors there."""
+        names: set[str] = set()
+        for _, found, _ in section:
+            for piece in (p for c in found for p in c.pieces):
+                expr = self.parsed[piece.offset].expr
+                if expr is not None:
+                    names |= family_names(expr)
+        return frozenset(names)
 
     def fragment(self, fragment: Fragment, found: list[Chain], relations: list[Relation]) -> None:
         for relation in relations:
@@ -187,17 +202,20 @@ class _Reader:
                 continue
             for position in range(start, len(sides) - 1):
                 step += 1
-                self.claims.append(Claim(
-                    line=self.lines.line(sides[position + 1].piece.offset),
-                    block=fragment.block,
-                    step=step,
-                    chain=sides,
-                    position=position,
-                    scope=self.knowledge.scope(self.case),
-                    lines=tuple(self.lines.line(s.piece.offset) for s in sides),
-                ))
+                self.claims.append(
+                    Claim(
+                        line=self.lines.line(sides[position + 1].piece.offset),
+                        block=fragment.block,
+                        step=step,
+                        chain=sides,
+                        position=position,
+                        scope=self.knowledge.scope(self.case),
+                        lines=tuple(self.lines.line(s.piece.offset) for s in sides),
+                    )
+                )
 
     def case_of(self, relation: Relation) -> Case | None:
+        """``k = T`` or ``k \\neq T`` between two indices: the case argued from here on."""
         if relation.relation not in ("=", "!="):
             return None
         left = self.parsed.get(relation.left.offset)
@@ -205,11 +223,15 @@ class _Reader:
         if left is None or right is None or left.expr is None or right.expr is None:
             return None
         a, b = left.expr, right.expr
-        if not all(isinstance(x, sp.Symbol) and x.is_integer and self.vocab.is_index(str(x))
-                   for x in (a, b)):
+        if not all(
+            isinstance(x, sp.Symbol) and x.is_integer and self.vocab.is_index(str(x))
+            for x in (a, b)
+        ):
             return None
-        text = f"{relation.left.source} {'=' if relation.relation == '=' else '!='} " \
-               f"{relation.right.source}"
+        text = (
+            f"{relation.left.source} {'=' if relation.relation == '=' else '!='} "
+            f"{relation.right.source}"
+        )
         return Case(sp.Eq(a, b) if relation.relation == "=" else sp.Ne(a, b), text)
 
     def try_define(self, sides: tuple[Side, ...], relation: str, block: int, single: bool) -> bool:
@@ -219,24 +241,81 @@ class _Reader:
             return False
         key = key_of(target)
         if self.knowledge.defined_here(key) and relation != DEFINES:
+            if single and not block and value is not None:
+                self.check_restatement(key, target, value, sides)
             return False
         if not single and key in self.knowledge.scope(None).defined:
             return False
         if value is None:
             return False
-        if target in real_bare_symbols(value) or isinstance(target, sp.Indexed) and \
-                key[1] in family_names(value):
+        if (
+            target in real_bare_symbols(value)
+            or isinstance(target, sp.Indexed)
+            and key[1] in family_names(value)
+        ):
             return False
+        line = self.lines.line(sides[0].piece.offset)
         if isinstance(target, sp.Indexed) and value == 1 and len(target.indices) == 1:
             lhs = target.base[ONE_HOT_INDEX]
             rhs = sp.KroneckerDelta(ONE_HOT_INDEX, target.indices[0])
-            self.knowledge.define(lhs, rhs, f"one-hot: {sides[0].piece.source} = 1")
+            self.knowledge.define(
+                lhs, rhs, f"one-hot: {sides[0].piece.source} = 1", line, written=target
+            )
         else:
-            self.knowledge.define(target, value, sides[0].piece.source)
+            self.knowledge.define(target, value, sides[0].piece.source, line)
         self.case = None
-        self.notes.append(DefinitionNote(self.lines.line(sides[0].piece.offset), block,
-                                         f"{sides[0].piece.source} = {sides[1].piece.source}"))
+        self.notes.append(
+            DefinitionNote(line, block, f"{sides[0].piece.source} = {sides[1].piece.source}")
+        )
         return True
+
+    def check_restatement(
+        self, key: Key, target: sp.Expr, value: sp.Expr, sides: tuple[Side, ...]
+    ) -> None:
+        """An inline ``y = ...`` of a name defined in this section: a restatement, or a clash.
+
+        A clash (the two definitions differ) leaves the name undefined: checking later steps
+        against either meaning could refute what the author meant. A statement about another
+        member of a family (``t_k = 0`` after ``t_T = 1``) may hold in a case only: not checked.
+        """
+        known = self.knowledge.known[key]
+        if isinstance(target, sp.Indexed) and target != known.written:
+            return
+        old = known.definition
+        if isinstance(target, sp.Indexed):
+            old_rhs = old.rhs.xreplace(dict(zip(old.lhs.indices, target.indices, strict=True)))
+        else:
+            old_rhs = old.rhs
+        context = make_context(self.knowledge.scope(None).definitions, self.vocab, self.domains)
+        try:
+            with time_limit(RESTATEMENT_SECONDS):
+                outcome = compare(old_rhs, value, context, self.case, budget=0.3)
+        except (
+            TimeLimitExceeded,
+            ValueError,
+            TypeError,
+            AttributeError,
+            NotImplementedError,
+            RecursionError,
+            ZeroDivisionError,
+            KeyError,
+            IndexError,
+        ):
+            return
+        if outcome.status == "refuted":
+            self.knowledge.forget(key)
+            line = self.lines.line(sides[0].piece.offset)
+            self.notes.append(
+                DefinitionNote(
+                    line,
+                    0,
+                    (
+                        f"{sides[0].piece.source} = {sides[1].piece.source} contradicts the "
+                        f"definition on line {known.line}: {sides[0].piece.source} is left "
+                        "undefined"
+                    ),
+                )
+            )
 
 
 def _definable(target: sp.Expr) -> bool:
@@ -246,12 +325,14 @@ def _definable(target: sp.Expr) -> bool:
     if isinstance(target, sp.Indexed):
         indices = target.indices
         return all(isinstance(i, sp.Symbol) and i.is_integer for i in indices) and len(
-            set(indices)) == len(indices)
+            set(indices)
+        ) == len(indices)
     return False
 
 
-def _sections(cut) -> list[list]:
-    sections: list[list] = [[]]
+def _sections(cut: list[Entry]) -> list[list[Entry]]:
+    """The entries between headings."""
+    sections: list[list[Entry]] = [[]]
     for entry in cut:
         if isinstance(entry[0], SectionBreak):
             sections.append([])

@@ -8,6 +8,7 @@ become ``other`` tokens, and the parser decides what to do with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,9 +26,11 @@ class Token:
     offset: int
 
     def is_command(self, *names: str) -> bool:
+        """Whether this is one of the given commands (``\\frac``...)."""
         return self.kind == "command" and self.text in names
 
     def is_char(self, *chars: str) -> bool:
+        """Whether this is one of the given punctuation characters."""
         return self.kind == "char" and self.text in chars
 
 
@@ -56,7 +59,7 @@ def tokenize(source: str, offset: int = 0) -> list[Token]:
             j = i
             while j < n and source[j].isascii() and source[j].isdigit():
                 j += 1
-            if j + 1 < n and source[j] == "." and source[j + 1].isascii() and source[j + 1].isdigit():
+            if j + 1 < n and source[j] == "." and "0" <= source[j + 1] <= "9":
                 j += 1
                 while j < n and source[j].isascii() and source[j].isdigit():
                     j += 1
@@ -88,12 +91,14 @@ def group_end(tokens: list[Token] | tuple[Token, ...], start: int) -> int:
 
 
 def script_at(tokens: list[Token] | tuple[Token, ...], start: int) -> tuple[list[Token], int]:
-    """The argument of ``_`` or ``^`` at ``start``: a {group}'s content or one token; and the end."""
+    """The argument of ``_`` or ``^`` at ``start`` (a {group} or one token), and its end."""
     if start >= len(tokens):
         return [], start
     if tokens[start].is_char("{"):
         end = group_end(tokens, start)
-        inner = tokens[start + 1:end - 1] if tokens[end - 1].is_char("}") else tokens[start + 1:end]
+        inner = (
+            tokens[start + 1 : end - 1] if tokens[end - 1].is_char("}") else tokens[start + 1 : end]
+        )
         return list(inner), end
     return [tokens[start]], start + 1
 
@@ -109,3 +114,55 @@ def index_names(tokens: list[Token] | tuple[Token, ...]) -> list[str] | None:
         else:
             return None
     return names or None
+
+
+def split_commas(tokens: list[Token]) -> list[list[Token]]:
+    """Split a list at commas outside brackets (keeping an empty first part)."""
+    return split_at(tokens, lambda t: t.is_char(","), keep_first=True)
+
+
+def split_at(
+    tokens: list[Token], separator: Callable[[Token], bool], keep_first: bool = False
+) -> list[list[Token]]:
+    """Split at separators outside braces; the separators themselves are dropped."""
+    parts: list[list[Token]] = [[]]
+    level = 0
+    for t in tokens:
+        if t.is_char("{", "(", "["):
+            level += 1
+        elif t.is_char("}", ")", "]"):
+            level -= 1
+        if level == 0 and separator(t):
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    if not keep_first and not parts[0]:
+        parts = parts[1:]
+    return parts
+
+
+def split_at_equals(tokens: list[Token]) -> list[list[Token]]:
+    """``k=1`` -> ``[k], [1]``; a list without ``=`` stays whole."""
+    for i, t in enumerate(tokens):
+        if t.is_char("="):
+            return [tokens[:i], tokens[i + 1 :]]
+    return [tokens]
+
+
+def argument_names(tokens: list[Token] | tuple[Token, ...]) -> list[str] | None:
+    """The names of an argument list ``y, t`` or ``\\mathbf{w}, b``; None if it is not one."""
+    names: list[str] = []
+    for part in split_commas(list(tokens)):
+        if len(part) == 1 and part[0].kind in ("letter", "command"):
+            names.append(part[0].text.lstrip("\\"))
+        elif (
+            len(part) == 4
+            and part[0].kind == "command"
+            and part[1].is_char("{")
+            and part[2].kind in ("letter", "command")
+            and part[3].is_char("}")
+        ):
+            names.append(part[2].text.lstrip("\\"))
+        else:
+            return None
+    return names

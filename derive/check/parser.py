@@ -4,7 +4,8 @@ The user's text is never evaluated: every SymPy object is built directly from to
 Grammar, loosest binding first::
 
     expression := term (("+" | "-") term)*
-    term       := signed (("\\cdot" | "\\times" | "*" | "/") signed | factor)*   juxtaposition multiplies
+    term       := signed (("\\cdot" | "\\times" | "*" | "/") signed | factor)*
+                  (juxtaposition multiplies)
     signed     := ("-" | "+") signed | factor
     factor     := primary ("^" script)*
     primary    := number | name | group | \\frac | \\sqrt | \\sum | \\prod | function | |x| | ...
@@ -18,15 +19,23 @@ To support a new function, add it to ``symbols.FUNCTIONS``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.check.lexer import Token, index_names
+from derive.check.build import (
+    MAX_ORDER,
+    ParseError,
+    apply_function,
+    derivative,
+    dot,
+    norm,
+    number,
+    power,
+)
+from derive.check.lexer import Token, argument_names, index_names, split_at, split_at_equals
+from derive.check.normalize import clean
 from derive.check.symbols import (
-    DEFAULT_SIZE,
-    DOT_INDEX,
     FUNCTIONS,
     GREEK,
     SYMBOL_OR_FUNCTION,
@@ -35,45 +44,26 @@ from derive.check.symbols import (
     family,
     index_symbol,
     plain_symbol,
-    real_bare_symbols,
-    size_symbol,
 )
 from derive.functions import example
 
+__all__ = ["ParseError", "parse_tokens"]
+
 MAX_DEPTH = 40
 MAX_TOKENS = 4000
-MAX_EXPONENT = 1000
-MAX_DIGITS = 100  # of a literal number, and of a power of numbers
 
-SKIPPED = frozenset(
-    r"\, \; \: \! \  \quad \qquad \displaystyle \textstyle \scriptstyle \limits \nolimits "
-    r"\nonumber \notag \big \Big \bigg \Bigg \bigl \bigr \Bigl \Bigr \biggl \biggr \Biggl \Biggr "
-    r"\mathstrut \strut \middle".split()
-) | {"\\ "}
-RENAMED = {
-    r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\lvert": "|", r"\rvert": "|",
-    r"\vert": "|", r"\lVert": r"\|", r"\rVert": r"\|", r"\Vert": r"\|", r"\lbrack": "[",
-    r"\rbrack": "]", r"\{": "(", r"\}": ")", r"\lbrace": "(", r"\rbrace": ")", r"\ast": "*",
-    r"\lparen": "(", r"\rparen": ")",
-}
-LETTER_WRAPPERS = frozenset({r"\mathrm", r"\mathit", r"\text", r"\operatorname", r"\textrm"})
 FONTS = frozenset(
     r"\mathcal \mathbf \boldsymbol \bm \mathit \mathsf \mathbb \mathscr \mathfrak \vec".split()
 )
 ACCENTS = frozenset(r"\hat \bar \tilde \widehat \widetilde \overline \dot \ddot".split())
 MULTIPLY = frozenset({r"\cdot", r"\times", "*"})
 DIVIDE = frozenset({"/", r"\div"})
-TRANSPOSE = frozenset({"T", r"\top", r"\intercal", r"\mathsf", r"\mathrm"})
 ELLIPSES = frozenset(r"\dots \cdots \ldots \vdots \ddots \dotsb \dotsc".split())
 NOT_A_FACTOR = frozenset(
     r"\right \cdot \times \div \\ \end \begin \Rightarrow \rightarrow \leftarrow \to \gets "
     r"\implies \iff \leq \geq \le \ge \neq \ne \approx \equiv \propto \sim \coloneqq".split()
 ) | {"&"}
 OPEN = {"(": ")", "[": "]"}
-
-
-class ParseError(Exception):
-    """The text is not an expression this parser understands; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -90,40 +80,17 @@ class _DerivativeOperator:
     variables: tuple[tuple[sp.Expr, int], ...]
 
 
-def clean(tokens: list[Token]) -> list[Token]:
-    """Drop spacing and sizing commands, unify synonyms, and turn \\mathrm{d} into the letter d."""
-    out: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if t.kind == "command" and t.text in SKIPPED or t.is_char("~"):
-            i += 1
-            continue
-        if t.kind == "command" and t.text in RENAMED:
-            new = RENAMED[t.text]
-            kind = "command" if new.startswith("\\") else "char"
-            out.append(Token(kind, new, t.offset))
-            i += 1
-            continue
-        if (t.kind == "command" and t.text in LETTER_WRAPPERS and i + 3 < len(tokens)
-                and tokens[i + 1].is_char("{") and tokens[i + 2].kind == "letter"
-                and tokens[i + 3].is_char("}")):
-            out.append(Token("letter", tokens[i + 2].text, tokens[i + 2].offset))
-            i += 4
-            continue
-        out.append(t)
-        i += 1
-    return out
-
-
 def parse_tokens(tokens: list[Token], vocabulary: Vocabulary) -> sp.Expr:
     """Parse a whole token list as one expression (raises ParseError)."""
     if len(tokens) > MAX_TOKENS:
         raise ParseError(f"an expression longer than {MAX_TOKENS} tokens")
     try:
-        return _Parser(clean(tokens), vocabulary, 0).parse()
+        value = _Parser(clean(tokens), vocabulary, 0).parse()
     except RecursionError:
         raise ParseError("too deeply nested") from None
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ParseError("a division by zero")
+    return value
 
 
 class _Parser:
@@ -170,7 +137,7 @@ class _Parser:
                 level -= 1
                 if level == 0:
                     self.pos += 1
-                    return self.tokens[start:self.pos - 1]
+                    return self.tokens[start : self.pos - 1]
             self.pos += 1
         return self.tokens[start:]
 
@@ -261,12 +228,12 @@ class _Parser:
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError(f"{value.name}^T is not multiplied by anything")
-            return _dot(value.name, self.factor())
+            return dot(value.name, self.factor())
         if isinstance(value, _DerivativeOperator):
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError("a derivative operator with nothing to differentiate")
-            return _derivative(self.implicit_run(), value.variables)
+            return derivative(self.implicit_run(), value.variables)
         return value
 
     def implicit_run(self) -> sp.Expr:
@@ -279,7 +246,10 @@ class _Parser:
         value = self.primary()
         while self.at("^") and isinstance(value, sp.Expr):
             self.pos += 1
-            value = _power(value, self.sub(self.argument_tokens()))
+            script = self.argument_tokens()
+            if [t.text if t.kind == "char" else t.kind for t in script] == ["(", "letter", ")"]:
+                raise ParseError("a per-example mark ^{(i)} on an expression")
+            value = power(value, self.sub(script))
         if self.at("_") and isinstance(value, sp.Expr):
             raise ParseError("a subscript on an expression")
         return value
@@ -287,7 +257,7 @@ class _Parser:
     def primary(self) -> sp.Expr | _Transposed | _DerivativeOperator:
         tok = self.next()
         if tok.kind == "number":
-            return _number(tok.text)
+            return number(tok.text)
         if tok.kind == "letter":
             return self.name(tok.text)
         if tok.kind == "char":
@@ -332,7 +302,7 @@ class _Parser:
             if self.at("_"):
                 self.pos += 1
                 self.argument_tokens()
-            return _norm(value)
+            return norm(value)
         if name in SYMBOL_OR_FUNCTION:
             return self.function(name) if self.applied() else self.name(name)
         if name in FUNCTIONS:
@@ -348,6 +318,8 @@ class _Parser:
             return sp.pi
         if name in GREEK:
             return self.name(name)
+        if tok.text == r"\mathbb":
+            raise ParseError(r"\mathbb (an expectation or a set?) is not understood")
         if tok.text in FONTS and self.at("{"):
             return self.name(self.letter_in_group())
         if tok.text in ACCENTS and self.at("{"):
@@ -392,7 +364,9 @@ class _Parser:
     # --- names: letters with subscripts and superscripts ------------------------------
 
     def name(self, base: str) -> sp.Expr | _Transposed:
+        """A letter with its primes, subscript and superscript: y', z_k, x_j^{(i)}, w^T, e^{...}."""
         sub = sup = None
+        primes = 0
         while True:
             if self.at("_") and sub is None:
                 self.pos += 1
@@ -402,19 +376,48 @@ class _Parser:
                 sup = self.argument_tokens()
             elif self.at("'") or self.peek() is not None and self.peek().is_command(r"\prime"):
                 self.pos += 1
-                base += "'"
+                primes += 1
             else:
                 break
-        if base == "e" and sub is None:
+        if primes > MAX_ORDER:
+            raise ParseError(f"a derivative of order {primes}")
+        if primes and base in self.vocab.function_like and self.at("("):
+            return self.derivative_of_function(base, primes)
+        if base == "e" and sub is None and self.vocab.euler:
             return sp.exp(self.sub(sup)) if sup is not None else sp.E
+        base += "'" * primes
         value = self.subscripted(base, sub)
         if sup is not None:
             value = self.superscripted(base, value, sup, plain=sub is None)
-        if isinstance(value, sp.Symbol) and self.at("(") and self.argument_list(str(value)):
-            return value
+        if isinstance(value, sp.Symbol) and self.at("("):
+            self.check_application(str(value))
         return value
 
+    def check_application(self, name: str) -> None:
+        """After ``name(``: skip an argument list, refuse what reads as an unknown function.
+
+        ``y(1-y)`` is a product; ``L(y, t)`` is L with its arguments; ``g(z)`` and ``f(2)``
+        (f defined as f(x)) are functions applied, which are not understood.
+        """
+        if self.argument_list(name):
+            return
+        if name in self.vocab.function_like:
+            raise ParseError(f"{name} applied to another argument than in its definition")
+        if _single_name(self.tokens[self.pos + 1 : self.pos + 5]):
+            raise ParseError(
+                f"{name}(...) reads as an unknown function (for a product write "
+                f"{name} \\cdot (...))"
+            )
+
+    def derivative_of_function(self, name: str, primes: int) -> sp.Expr:
+        """f'(x) for a function defined as f(x) = ...: the derivative of f by x."""
+        arguments = self.vocab.function_like[name]
+        if len(arguments) != 1 or not self.argument_list(name):
+            raise ParseError(f"{name}' applied to another argument than in its definition")
+        return sp.Derivative(plain_symbol(name), (self.vocab.symbol(arguments[0]), primes))
+
     def subscripted(self, base: str, sub: list[Token] | None) -> sp.Expr:
+        """z_k (family member), x_1, L_{CE} (a longer name), or plain y."""
         if sub is None:
             return self.vocab.symbol(base)
         index = _index_of(sub)
@@ -425,8 +428,9 @@ class _Parser:
             return plain_symbol(f"{base}_{suffix}")
         raise ParseError(f"the subscript of {base} is not understood")
 
-    def superscripted(self, base: str, value: sp.Expr, sup: list[Token],
-                      plain: bool) -> sp.Expr | _Transposed:
+    def superscripted(
+        self, base: str, value: sp.Expr, sup: list[Token], plain: bool
+    ) -> sp.Expr | _Transposed:
         texts = [t.text for t in sup]
         if texts in (["T"], [r"\top"], [r"\intercal"]) or texts[:1] == [r"\mathsf"]:
             if not plain:
@@ -436,7 +440,7 @@ class _Parser:
             return example(value, index_symbol(sup[1].text))
         if texts in (["'"], [r"\prime"]) and plain:
             return plain_symbol(f"{base}'")
-        return _power(value, self.sub(sup))
+        return power(value, self.sub(sup))
 
     def argument_list(self, name: str) -> bool:
         """Skip ``(y, t)`` after a name defined with that argument list: L(y, t) is just L."""
@@ -452,11 +456,9 @@ class _Parser:
                     break
         if end is None:
             return False
-        inside = self.tokens[self.pos + 1:end]
-        parts = _split_commas(inside)
+        names = argument_names(self.tokens[self.pos + 1 : end])
         known = self.vocab.function_like.get(name)
-        simple = all(len(p) == 1 and p[0].kind == "letter" or _is_greek(p) for p in parts)
-        if not simple or not (len(parts) >= 2 or known == tuple(_part_name(p) for p in parts)):
+        if names is None or not (len(names) >= 2 or known == tuple(names)):
             return False
         self.pos = end + 1
         return True
@@ -482,14 +484,22 @@ class _Parser:
             return derivative
         return self.sub(numerator) / self.sub(denominator)
 
-    def derivative(self, num: list[Token], den: list[Token]) -> sp.Expr | _DerivativeOperator | None:
+    def derivative(
+        self, num: list[Token], den: list[Token]
+    ) -> sp.Expr | _DerivativeOperator | None:
         if num and num[0].is_command(r"\partial"):
             if not den or not den[0].is_command(r"\partial"):
                 raise ParseError(r"a derivative whose denominator has no \partial")
             order, rest = self.order(num[1:])
-            variables = self.variables(_split_at(den, lambda t: t.is_command(r"\partial")))
-        elif (num and _is_d(num[0]) and len(den) > 1 and _is_d(den[0])
-              and not den[1].is_char("_", "^", "'") and not (len(num) > 1 and num[1].is_char("_"))):
+            variables = self.variables(split_at(den, lambda t: t.is_command(r"\partial")))
+        elif (
+            num
+            and _is_d(num[0])
+            and len(den) > 1
+            and _is_d(den[0])
+            and not den[1].is_char("_", "^", "'")
+            and not (len(num) > 1 and num[1].is_char("_"))
+        ):
             order, rest = self.order(num[1:])
             variables = self.variables([den[1:]])
         else:
@@ -498,18 +508,22 @@ class _Parser:
             raise ParseError("the orders of the derivative do not match")
         if not rest:
             return _DerivativeOperator(variables)
-        return _derivative(self.sub(rest), variables)
+        return derivative(self.sub(rest), variables)
 
     def order(self, tokens: list[Token]) -> tuple[int, list[Token]]:
+        """The order written after d or \\partial in a numerator, and what follows it."""
         if tokens and tokens[0].is_char("^"):
             inner = _Parser(tokens[1:], self.vocab, self.depth + 1)
             exponent = inner.argument_tokens()
             if len(exponent) != 1 or exponent[0].kind != "number":
                 raise ParseError("the order of a derivative is not a number")
-            return int(exponent[0].text), inner.tokens[inner.pos:]
+            if int(exponent[0].text) > MAX_ORDER:
+                raise ParseError(f"a derivative of order {exponent[0].text}")
+            return int(exponent[0].text), inner.tokens[inner.pos :]
         return 1, tokens
 
     def variables(self, chunks: list[list[Token]]) -> tuple[tuple[sp.Expr, int], ...]:
+        """The variables of a derivative's denominator, each with its order (x^2 -> (x, 2))."""
         out = []
         for chunk in chunks:
             value = self.sub(chunk)
@@ -529,10 +543,10 @@ class _Parser:
             start = self.pos
             while not self.at("]"):
                 self.next()
-            degree = self.sub(self.tokens[start:self.pos])
+            degree = self.sub(self.tokens[start : self.pos])
             self.pos += 1
         radicand = self.sub(self.argument_tokens())
-        return sp.sqrt(radicand) if degree is None else _power(radicand, 1 / degree)
+        return sp.sqrt(radicand) if degree is None else power(radicand, 1 / degree)
 
     def left_right(self) -> sp.Expr:
         opening = self.next()
@@ -553,7 +567,7 @@ class _Parser:
         if opening.text == "|":
             return sp.Abs(value)
         if opening.text == r"\|":
-            return _norm(value)
+            return norm(value)
         if opening.text not in ("(", "[") and not opening.is_command(r"\langle"):
             raise ParseError(f"unexpected delimiter {opening.text!r}")
         return value
@@ -561,6 +575,7 @@ class _Parser:
     # --- sums and functions -----------------------------------------------------------
 
     def big_operator(self, kind: type) -> sp.Expr:
+        """\\sum_{k=1}^{K} f, \\sum_{k'} f (range 1..K), or a product."""
         sub = sup = None
         while self.at("_", "^"):
             which = self.next().text
@@ -571,7 +586,7 @@ class _Parser:
                 sup = tokens
         if sub is None:
             raise ParseError("a sum without an index")
-        parts = _split_at_equals(sub)
+        parts = split_at_equals(sub)
         names = index_names(parts[0])
         if names is None or len(names) != 1:
             raise ParseError("the index of a sum is not understood")
@@ -579,16 +594,22 @@ class _Parser:
         lower = self.sub(parts[1]) if len(parts) == 2 else sp.Integer(1)
         upper = self.sub(sup) if sup is not None else self.vocab.bound_of(names[0])
         body = self.summand()
+        if any(index in s.variables for s in body.atoms(sp.Sum, sp.Product)):
+            raise ParseError(f"nested sums over the same index {index}")
         return kind(body, (index, lower, upper))
 
     def summand(self) -> sp.Expr:
+        """What a sum adds up: the factors after it, up to + or - or another sum."""
         value = self.full_factor()
         while (tok := self.peek()) is not None:
             follows = self.peek(1)
             if self.starts_factor(tok) and not tok.is_command(r"\sum", r"\prod"):
                 value = value * self.full_factor()
-            elif (tok.text in MULTIPLY and follows is not None
-                  and not follows.is_command(r"\sum", r"\prod")):
+            elif (
+                tok.text in MULTIPLY
+                and follows is not None
+                and not follows.is_command(r"\sum", r"\prod")
+            ):
                 self.pos += 1
                 value = value * self.signed()
             else:
@@ -596,14 +617,15 @@ class _Parser:
         return value
 
     def function(self, name: str) -> sp.Expr:
-        power = base = None
+        """A known function with its power, base or primes: \\tanh^2(z), \\log_2 x, \\sigma'(z)."""
+        exponent = base = None
         primes = 0
         while True:
-            if self.at("^") and power is None:
+            if self.at("^") and exponent is None:
                 self.pos += 1
-                power = self.sub(self.argument_tokens())
-                if power.is_negative:
-                    raise ParseError(f"\\{name}^{{{power}}} (an inverse?) is not understood")
+                exponent = self.sub(self.argument_tokens())
+                if exponent.is_negative:
+                    raise ParseError(f"\\{name}^{{{exponent}}} (an inverse?) is not understood")
             elif self.at("_") and name == "log" and base is None:
                 self.pos += 1
                 base = self.sub(self.argument_tokens())
@@ -615,10 +637,10 @@ class _Parser:
         args = self.function_arguments()
         if len(args) != 1 and name not in VARIADIC:
             raise ParseError(f"\\{name} takes one argument")
-        value = _apply(name, args, primes)
+        value = apply_function(name, args, primes)
         if base is not None:
             value = value / sp.log(base)
-        return _power(value, power) if power is not None else value
+        return power(value, exponent) if exponent is not None else value
 
     def function_arguments(self) -> list[sp.Expr]:
         tok = self.peek()
@@ -653,79 +675,6 @@ class _Parser:
         return value
 
 
-# --- helpers that build SymPy objects ---------------------------------------------------
-
-
-def _number(text: str) -> sp.Rational:
-    if len(text) > MAX_DIGITS:
-        raise ParseError("a number with too many digits")
-    return sp.Rational(text)
-
-
-def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-    """base**exponent, refusing powers whose value would be astronomically large."""
-    if exponent.is_Number and base not in (sp.S.Zero, sp.S.One, sp.S.NegativeOne):
-        if abs(exponent) > MAX_EXPONENT:
-            raise ParseError("an exponent too large to work with")
-        if base.is_Rational:
-            p, q = base.as_numer_denom()
-            digits = abs(float(exponent)) * abs(math.log10(abs(int(p))) - math.log10(int(q)))
-            if digits > MAX_DIGITS * 10:
-                raise ParseError("a power too large to work with")
-    return sp.Pow(base, exponent)
-
-
-def _apply(name: str, args: list[sp.Expr], primes: int) -> sp.Expr:
-    build = FUNCTIONS[name]
-    if not primes:
-        return build(*args)
-    if len(args) != 1:
-        raise ParseError(f"a derivative of \\{name} with several arguments")
-    x = sp.Dummy("x", real=True)
-    return sp.diff(build(x), x, primes).xreplace({x: args[0]})
-
-
-def _dot(name: str, right: sp.Expr | _Transposed | _DerivativeOperator) -> sp.Expr:
-    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed."""
-    if not isinstance(right, sp.Expr):
-        raise ParseError(f"{name}^T times something that is not a vector")
-    index = index_symbol(DOT_INDEX)
-    vectors = real_bare_symbols(right)
-    if not vectors or right.has(sp.Indexed):
-        raise ParseError(f"{name}^T times something that is not a vector")
-    member = right.xreplace({v: family(str(v))[index] for v in vectors})
-    return sp.Sum(family(name)[index] * member, (index, 1, _dot_bound()))
-
-
-def _dot_bound() -> sp.Symbol:
-    return size_symbol(DEFAULT_SIZE)
-
-
-def _norm(vector: sp.Expr) -> sp.Expr:
-    if not isinstance(vector, sp.Symbol):
-        raise ParseError("a norm of something other than a vector name")
-    index = index_symbol(DOT_INDEX)
-    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, _dot_bound())))
-
-
-def _derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Expr:
-    """An unevaluated derivative; d f / d(u) for an expression u in one variable v is f_v / u_v."""
-    plain = [(v, n) for v, n in variables if isinstance(v, (sp.Symbol, sp.Indexed))]
-    for v, _ in plain:
-        if v.is_integer:
-            raise ParseError(f"a derivative with respect to the index {v}")
-    if len(plain) == len(variables):
-        return sp.Derivative(f, *plain)
-    if len(variables) != 1:
-        raise ParseError("a mixed derivative with respect to an expression")
-    u = variables[0][0]
-    leaves = real_bare_symbols(u) | u.atoms(sp.Indexed)
-    if len(leaves) != 1 or u.has(example):
-        raise ParseError("a derivative with respect to an expression of several variables")
-    (v,) = leaves
-    return sp.Derivative(f, v) / sp.Derivative(u, v)
-
-
 # --- helpers on token lists -------------------------------------------------------------
 
 
@@ -737,15 +686,23 @@ def _is_greek(tokens: list[Token]) -> bool:
     return len(tokens) == 1 and tokens[0].kind == "command" and tokens[0].text[1:] in GREEK
 
 
-def _part_name(tokens: list[Token]) -> str:
-    return tokens[0].text.lstrip("\\")
+def _single_name(tokens: list[Token]) -> bool:
+    """Whether tokens start with one name in parentheses: ``(z)``, ``(z_k)``, ``(\\theta)``."""
+    if len(tokens) < 2 or not (tokens[0].kind == "letter" or _is_greek(tokens[:1])):
+        return False
+    if tokens[1].is_char(")"):
+        return True
+    return len(tokens) >= 4 and tokens[1].is_char("_") and tokens[3].is_char(")")
 
 
 def _text_group(tokens: list[Token]) -> bool:
     """``\\text{CE}``, ``\\mathrm{CE}`` as a subscript: a name suffix."""
-    return (len(tokens) >= 3 and tokens[0].kind == "command"
-            and tokens[0].text in (r"\text", r"\mathrm", r"\textrm", r"\mathit")
-            and all(t.kind in ("letter", "number") for t in tokens[2:-1]))
+    return (
+        len(tokens) >= 3
+        and tokens[0].kind == "command"
+        and tokens[0].text in (r"\text", r"\mathrm", r"\textrm", r"\mathit")
+        and all(t.kind in ("letter", "number") for t in tokens[2:-1])
+    )
 
 
 def _index_of(tokens: list[Token]) -> sp.Expr | None:
@@ -754,38 +711,14 @@ def _index_of(tokens: list[Token]) -> sp.Expr | None:
     if names is not None and len(names) == 1:
         return index_symbol(names[0])
     if len(tokens) == 1 and tokens[0].kind == "number" and tokens[0].text.isdigit():
-        return _number(tokens[0].text)
-    if (len(tokens) == 3 and tokens[0].kind == "letter" and tokens[1].is_char("+", "-")
-            and tokens[2].kind == "number" and tokens[2].text.isdigit()):
-        step = _number(tokens[2].text)
+        return number(tokens[0].text)
+    if (
+        len(tokens) == 3
+        and tokens[0].kind == "letter"
+        and tokens[1].is_char("+", "-")
+        and tokens[2].kind == "number"
+        and tokens[2].text.isdigit()
+    ):
+        step = number(tokens[2].text)
         return index_symbol(tokens[0].text) + (step if tokens[1].text == "+" else -step)
     return None
-
-
-def _split_commas(tokens: list[Token]) -> list[list[Token]]:
-    return _split_at(tokens, lambda t: t.is_char(","), keep_first=True)
-
-
-def _split_at(tokens: list[Token], separator, keep_first: bool = False) -> list[list[Token]]:
-    """Split at separators outside braces; the separators themselves are dropped."""
-    parts: list[list[Token]] = [[]]
-    level = 0
-    for t in tokens:
-        if t.is_char("{", "(", "["):
-            level += 1
-        elif t.is_char("}", ")", "]"):
-            level -= 1
-        if level == 0 and separator(t):
-            parts.append([])
-        else:
-            parts[-1].append(t)
-    if not keep_first and not parts[0]:
-        parts = parts[1:]
-    return parts
-
-
-def _split_at_equals(tokens: list[Token]) -> list[list[Token]]:
-    for i, t in enumerate(tokens):
-        if t.is_char("="):
-            return [tokens[:i], tokens[i + 1:]]
-    return [tokens]

@@ -1,4 +1,4 @@
-"""Write SymPy expressions back as LaTeX the way a derivation writes them (z_k, \\sigma(z), y^{(i)})."""
+"""Write SymPy expressions back as LaTeX the way derivations do: z_k, \\sigma(z), y^{(i)}."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from derive.functions import example, sigmoid, softplus
+
 
 class _Printer(LatexPrinter):
     def _print_Indexed(self, expr: sp.Indexed) -> str:

@@ -24,17 +24,18 @@ def format_text(report: CheckReport) -> str:
 
 def _step(step: StepResult) -> list[str]:
     verdict = step.verdict.upper() if step.verdict == "refuted" else step.verdict
-    head = f"line {step.line} (block {step.block}, step {step.step}): {verdict}"
-    lines = [head, f"    {_shorten(step.lhs, 40)} = {_shorten(step.rhs, WIDTH - 50)}"]
-    if step.case:
-        lines.append(f"    case: {step.case}")
+    case = f"  [case {step.case}]" if step.case else ""
+    lines = [f"line {step.line} (block {step.block}, step {step.step}): {verdict}{case}"]
     if step.verdict != "refuted":
+        lines.append(f"    {_shorten(step.lhs, 40)} = {_shorten(step.rhs, WIDTH - 50)}")
         lines.append(f"    {step.detail}")
         return lines
+    lines.append(f"    {_shorten(step.lhs, WIDTH - 4)}")
+    lines.append(f"  = {' '.join(step.rhs.split())}")
     if step.counterexample:
         point = ", ".join(f"{_name(k)} = {_value(v)}" for k, v in step.counterexample)
         lines.append(f"    counterexample: {point}")
-    lines.append(f"    {step.detail}")
+    lines.extend(f"    {part}" for part in step.detail.split("; "))
     if step.correction:
         lines.append(f"    correction: = {step.correction}")
     return lines

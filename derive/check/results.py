@@ -34,8 +34,13 @@ class StepResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; keys beyond the required ones only when they carry something."""
         out: dict[str, Any] = {
-            "line": self.line, "block": self.block, "step": self.step, "lhs": self.lhs,
-            "rhs": self.rhs, "verdict": self.verdict, "detail": self.detail,
+            "line": self.line,
+            "block": self.block,
+            "step": self.step,
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+            "verdict": self.verdict,
+            "detail": self.detail,
         }
         if self.counterexample:
             out["counterexample"] = dict(self.counterexample)
@@ -66,6 +71,7 @@ class CheckReport:
 
     @property
     def summary(self) -> dict[str, int]:
+        """How many steps got each verdict."""
         counts = dict.fromkeys(VERDICTS, 0)
         for step in self.steps:
             counts[step.verdict] += 1
@@ -73,9 +79,13 @@ class CheckReport:
 
     @property
     def refuted(self) -> tuple[StepResult, ...]:
+        """The refuted steps."""
         return tuple(s for s in self.steps if s.verdict == "refuted")
 
     def to_dict(self) -> dict[str, Any]:
         """``{"file", "steps", "summary"}``, ready for ``json.dumps``."""
-        return {"file": self.file, "steps": [s.to_dict() for s in self.steps],
-                "summary": self.summary}
+        return {
+            "file": self.file,
+            "steps": [s.to_dict() for s in self.steps],
+            "summary": self.summary,
+        }

@@ -2,9 +2,12 @@
 
 Definitions are kept per name. A name means one thing at a time: defining the family y_k drops
 an earlier definition of a plain y (and every definition that used it), and the reverse. A new
-section (a heading) may redefine a name; within a section the first definition stands and a
-later ``y = ...`` is a claim to check. On entering a section, definitions from earlier sections
-are dropped when the section uses their names differently (y_k where y was a plain symbol).
+section (a heading) may redefine a name; within a section the first definition stands: a later
+displayed ``y = ...`` is a claim to check, a later inline one that contradicts it leaves y
+undefined. On entering a section, definitions from earlier sections are dropped when the section
+uses their names differently (y_k where y was a plain symbol). :func:`obstacle` says why a claim
+cannot be checked with what is known: a vector used whole, an undefined name differentiated,
+per-example quantities on one side only.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.check.symbols import family_names, real_bare_symbols
+from derive.context import Context
 from derive.functions import example
 from derive.steps import Case, Definition
 from derive.verify import substitute_all
@@ -28,6 +32,7 @@ def keys_used(expr: sp.Basic) -> frozenset[Key]:
 
 
 def key_of(target: sp.Expr) -> Key:
+    """The name a definition target defines: ('family', 'y') for y_k."""
     if isinstance(target, sp.Indexed):
         return ("family", str(target.base.label))
     return ("plain", str(target))
@@ -45,6 +50,8 @@ class Known:
     key: Key
     section: int
     uses: frozenset[Key]
+    line: int = 0
+    written: sp.Expr | None = None  # the target as written: t_T for the one-hot t_m = delta_mT
 
 
 @dataclass(frozen=True)
@@ -66,17 +73,30 @@ class Knowledge:
     families: frozenset[str] = frozenset()
 
     def enter_section(self, section: int, families: frozenset[str]) -> None:
+        """Start a section: drop earlier definitions of names it uses as families."""
         self.section, self.families = section, families
-        clashing = {k for k, v in self.known.items()
-                    if k[0] == "plain" and k[1] in families
-                    or any(u[0] == "plain" and u[1] in families for u in v.uses)}
+        clashing = {
+            k
+            for k, v in self.known.items()
+            if k[0] == "plain"
+            and k[1] in families
+            or any(u[0] == "plain" and u[1] in families for u in v.uses)
+        }
         self._drop(clashing)
 
     def defined_here(self, key: Key) -> bool:
+        """Whether the name was defined in the current section."""
         known = self.known.get(key)
         return known is not None and known.section == self.section
 
-    def define(self, target: sp.Expr, rhs: sp.Expr, description: str) -> Definition:
+    def define(
+        self,
+        target: sp.Expr,
+        rhs: sp.Expr,
+        description: str,
+        line: int = 0,
+        written: sp.Expr | None = None,
+    ) -> Definition:
         """Record ``target = rhs``, dropping definitions that give its names another meaning."""
         key = key_of(target)
         uses = keys_used(rhs)
@@ -84,8 +104,14 @@ class Knowledge:
         self._drop({k for k, v in self.known.items() if k in conflicts or v.uses & conflicts})
         self.known.pop(key, None)  # a redefinition: users of the name now use the new meaning
         definition = Definition(target, rhs, description)
-        self.known[key] = Known(definition, key, self.section, uses)
+        self.known[key] = Known(
+            definition, key, self.section, uses, line, written if written is not None else target
+        )
         return definition
+
+    def forget(self, key: Key) -> None:
+        """Leave a name undefined (its definitions contradict each other)."""
+        self.known.pop(key, None)
 
     def _drop(self, keys: set[Key]) -> None:
         """Drop these definitions and, transitively, every definition that uses them."""
@@ -95,22 +121,32 @@ class Knowledge:
             keys = {k for k, v in self.known.items() if v.uses & keys}
 
     def scope(self, case: Case | None) -> Scope:
-        return Scope(tuple(v.definition for v in self.known.values()),
-                     frozenset(self.known), case, self.families)
+        """A snapshot of what is known now, for a claim argued under ``case``."""
+        return Scope(
+            tuple(v.definition for v in self.known.values()),
+            frozenset(self.known),
+            case,
+            self.families,
+        )
 
 
 def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     """Why an equality cannot be checked with what is known (empty if it can)."""
     expanded = [reach(side, scope.definitions) for side in (left, right)]
     if expanded[0].has(example) != expanded[1].has(example):
-        return ("per-example quantities such as y^{(i)} appear on one side only; "
-                "they are not connected to the definitions")
+        return (
+            "per-example quantities such as y^{(i)} appear on one side only; "
+            "they are not connected to the definitions"
+        )
     bare = {str(s) for s in real_bare_symbols(left) | real_bare_symbols(right)}
     used_as_family = family_names(left) | family_names(right)
     for name in sorted(bare):
-        if name in used_as_family or name in scope.families and ("plain", name) not in scope.defined:
-            return (f"{name} is a vector here ({name}_k appears in this section); "
-                    f"a formula using {name} as a whole is not understood")
+        vector = name in scope.families and ("plain", name) not in scope.defined
+        if name in used_as_family or vector:
+            return (
+                f"{name} is a vector here ({name}_k appears in this section); "
+                f"a formula using {name} as a whole is not understood"
+            )
     for d in sorted(left.atoms(sp.Derivative) | right.atoms(sp.Derivative), key=str):
         f = d.expr
         if isinstance(f, (sp.Symbol, sp.Indexed)) and f not in d.variables:
@@ -119,11 +155,13 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     return ""
 
 
-def reach(expr: sp.Expr, definitions: tuple[Definition, ...]) -> sp.Expr:
+def reach(
+    expr: sp.Expr, definitions: tuple[Definition, ...], context: Context | None = None
+) -> sp.Expr:
     """The expression with definitions substituted, derivatives replaced by what they differentiate
-    (to see which names it depends on, not its value)."""
+    (to see which names it depends on, not its value; with a context, y^{(i)} is expanded too)."""
     plain = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
-    return substitute_all(plain, definitions)
+    return substitute_all(plain, definitions, context=context)
 
 
 def _shown(expr: sp.Expr) -> str:

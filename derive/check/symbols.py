@@ -22,7 +22,7 @@ DOT_INDEX = "iota"  # the summation index of a dot product w^T x (printed \iota)
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
     "xi rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma "
-    "Upsilon Phi Psi Omega".split()
+    "Upsilon Phi Psi Omega ell".split()
 )
 
 # Functions known by name. Each maps a list of arguments to a SymPy expression.
@@ -54,16 +54,20 @@ class Vocabulary:
 
     ``index_bounds`` maps an index name to the name of its size (``"k" -> "K"``, ``"i" -> "N"``);
     ``function_like`` maps a name defined with an argument list (``L(y, t)``) to its arguments.
+    ``euler`` says whether the letter e is Euler's number (it is not where e is defined).
     """
 
     index_bounds: dict[str, str] = field(default_factory=dict)
     sizes: frozenset[str] = frozenset({DEFAULT_SIZE})
     function_like: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    euler: bool = True  # e is Euler's number, unless the document defines e = ...
 
     def is_index(self, name: str) -> bool:
+        """Whether a letter is an index (written as a subscript somewhere)."""
         return name in self.index_bounds
 
     def bound_of(self, name: str) -> sp.Symbol:
+        """The size an index runs up to (K unless a sum says otherwise)."""
         return size_symbol(self.index_bounds.get(name, DEFAULT_SIZE))
 
     def symbol(self, name: str) -> sp.Symbol:
@@ -76,9 +80,7 @@ class Vocabulary:
 
     def index_bounds_symbols(self) -> dict[sp.Symbol, sp.Symbol]:
         """Index symbol -> size symbol, for the verifier's context."""
-        bounds = {index_symbol(n): size_symbol(b) for n, b in self.index_bounds.items()}
-        bounds[index_symbol(DOT_INDEX)] = size_symbol(DEFAULT_SIZE)
-        return bounds
+        return {index_symbol(n): size_symbol(b) for n, b in self.index_bounds.items()}
 
 
 def plain_symbol(name: str) -> sp.Symbol:

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-from derive.check.lexer import Token, index_names, script_at
+from derive.check.lexer import Token, argument_names, index_names, script_at
 from derive.check.parser import ParseError, parse_tokens
-from derive.check.symbols import DEFAULT_SIZE, Vocabulary
+from derive.check.symbols import DEFAULT_SIZE, GREEK, Vocabulary
 
 
-def learn_vocabulary(token_lists: Iterable[tuple[Token, ...]],
-                     first_pieces: Iterable[tuple[Token, ...]]) -> Vocabulary:
+def learn_vocabulary(
+    token_lists: Iterable[tuple[Token, ...]], first_pieces: Iterable[tuple[Token, ...]]
+) -> Vocabulary:
     """Indices, sizes and argument lists of a document, from all its tokens.
 
     ``first_pieces`` are the left-hand sides of its equations, where a name may be
@@ -29,23 +30,45 @@ def learn_vocabulary(token_lists: Iterable[tuple[Token, ...]],
     sizes = {DEFAULT_SIZE}
     for tokens in token_lists:
         for i, t in enumerate(tokens):
-            if t.is_char("_"):
+            if t.is_char("_") and i > 0 and _names_something(tokens[i - 1]):
                 script, _ = script_at(tokens, i + 1)
-                names = _subscript_indices(script, after_delta=i > 0 and tokens[i - 1].is_command(
-                    r"\delta"))
-                indices.update(names)
-            elif t.is_char("^"):
+                after_delta = tokens[i - 1].is_command(r"\delta")
+                indices.update(_subscript_indices(script, after_delta))
+            elif (
+                t.is_char("^")
+                and i > 0
+                and _names_something(tokens[i - 1])
+                and not tokens[i - 1].text == "e"
+            ):
                 script, _ = script_at(tokens, i + 1)
-                if (len(script) == 3 and script[0].is_char("(") and script[1].kind == "letter"
-                        and script[2].is_char(")")):
+                if (
+                    len(script) == 3
+                    and script[0].is_char("(")
+                    and script[1].kind == "letter"
+                    and script[2].is_char(")")
+                ):
                     indices.add(script[1].text)
             elif t.is_command(r"\sum", r"\prod"):
                 _learn_sum(tokens, i + 1, bounds, sizes)
     indices -= sizes
     index_bounds = {name: bounds.get(name, DEFAULT_SIZE) for name in sorted(indices)}
-    vocabulary = Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes))
+    first_pieces = list(first_pieces)
+    euler = not any(
+        len(p) == 1 and p[0].kind == "letter" and p[0].text == "e" for p in first_pieces
+    )
+    vocabulary = Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes), euler=euler)
     function_like = _argument_lists(first_pieces, vocabulary)
-    return Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes), function_like=function_like)
+    return Vocabulary(
+        index_bounds=index_bounds, sizes=frozenset(sizes), function_like=function_like, euler=euler
+    )
+
+
+def _names_something(before: Token) -> bool:
+    """Whether a subscript after this token indexes a name (z_k, \\theta_k, \\mathbf{w}_k), not
+    an operator (\\nabla_w, \\partial_x, \\max_k)."""
+    if before.kind == "letter" or before.is_char("}", "'"):
+        return True
+    return before.kind == "command" and before.text[1:] in GREEK
 
 
 def _subscript_indices(script: list[Token], after_delta: bool) -> list[str]:
@@ -53,8 +76,12 @@ def _subscript_indices(script: list[Token], after_delta: bool) -> list[str]:
     names = index_names(parts)
     if names is not None and (len(names) == 1 or after_delta and len(names) == 2):
         return names
-    if (len(parts) == 3 and parts[0].kind == "letter" and parts[1].is_char("+", "-")
-            and parts[2].kind == "number"):
+    if (
+        len(parts) == 3
+        and parts[0].kind == "letter"
+        and parts[1].is_char("+", "-")
+        and parts[2].kind == "number"
+    ):
         return [parts[0].text]
     return []
 
@@ -83,23 +110,24 @@ def _learn_sum(tokens: tuple[Token, ...], i: int, bounds: dict[str, str], sizes:
             bounds.setdefault(var, upper)
 
 
-def _argument_lists(first_pieces: Iterable[tuple[Token, ...]],
-                    vocabulary: Vocabulary) -> dict[str, tuple[str, ...]]:
+def _argument_lists(
+    first_pieces: Iterable[tuple[Token, ...]], vocabulary: Vocabulary
+) -> dict[str, tuple[str, ...]]:
     """Names written with an argument list where they are defined: L(y, t) = ..."""
     found: dict[str, tuple[str, ...]] = {}
     for tokens in first_pieces:
         if len(tokens) < 4 or not tokens[-1].is_char(")"):
             continue
-        start = max((i for i, t in enumerate(tokens) if t.is_char("(")), default=None)
+        start = next((i for i, t in enumerate(tokens) if t.is_char("(")), None)
         if start is None or start == 0:
             continue
-        inside = [t for t in tokens[start + 1:-1] if not t.is_char(",")]
-        if not inside or any(t.kind != "letter" for t in inside):
+        names = argument_names(tokens[start + 1 : -1])
+        if not names:
             continue
         try:
             name = parse_tokens(list(tokens[:start]), vocabulary)
         except ParseError:
             continue
         if isinstance(name, sp.Symbol) and not name.is_integer:
-            found.setdefault(str(name), tuple(t.text for t in inside))
+            found.setdefault(str(name), tuple(names))
     return found
