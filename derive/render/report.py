@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from derive.errors import BuildError, DeriveError, InputError
+from derive.errors import DeriveError, InputError
 from derive.render.layout import NOTE_FRACTION, layout_derivation
 from derive.render.pdf import compile_pdf
 from derive.render.templates import TEMPLATE_DIR, render
@@ -157,15 +157,18 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
         return None
     if not path.is_file():
         raise InputError(f"cannot read {path}: no such file")
-    try:
-        from derive.check import check_file as check
-    except ImportError as error:
-        if check_file is not None:
-            raise BuildError("derive.check is not available: cannot check a file") from error
-        progress("check: derive.check is not available, section left out")
-        return None
+    from derive.check import check_file as check
+
     with timed(progress, f"checking {path.name}"):
-        return check_view(check(path).to_dict())
+        data = check(path).to_dict()
+    data["file"] = _shown(path)
+    return check_view(data)
+
+
+def _shown(path: Path) -> str:
+    """The path as a reader would write it: relative to the current folder when inside it."""
+    relative = os.path.relpath(path.resolve())
+    return str(path) if relative.startswith("..") else relative
 
 
 def comparison(views: Sequence[DerivationView]) -> dict[str, Any]:
