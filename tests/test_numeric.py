@@ -113,3 +113,12 @@ def test_derived_losses_reproduce_the_assignment_table():
         assert derive.loss_function("svm")(eye, X, labels) == row.svm == 0
         softmax = derive.loss_function("softmax")(eye, X, labels)
         assert softmax > 0 and relative_error(softmax, row.softmax) <= 1e-9
+
+
+@pytest.mark.parametrize("name", ["logistic", "softmax", "svm"])
+def test_non_finite_input_is_a_clear_error(name):
+    rng = np.random.default_rng(0)
+    params, X, target = problem(name, rng, n=5, d=3, k=3)
+    X[2, 1] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        derive.gradient_function(name)(params, X, target)

@@ -28,9 +28,12 @@ from derive.verify import substitute_all
 rowsum = sp.Function("rowsum")
 logsumexp = sp.Function("logsumexp")
 hinge = sp.Function("hinge")
+step = sp.Function("step")
 softmax = sp.Function("softmax")
 logsumexp_gap = sp.Function("logsumexp_gap")
 ONEHOT = sp.Symbol("onehot__")
+# rows evaluated at a time: (4096, K) temporaries fit in the CPU cache, whole arrays do not
+ROWS_PER_BLOCK = 8192
 
 
 def _logsumexp(v: np.ndarray) -> np.ndarray:
@@ -42,6 +45,7 @@ NUMPY_FUNCTIONS = {
     "rowsum": lambda v: np.sum(v, axis=-1, keepdims=True),
     "logsumexp": _logsumexp,
     "hinge": lambda u: np.maximum(u, 0.0),
+    "step": lambda u, value_at_zero: np.heaviside(u, float(value_at_zero)),
     "sigmoid": stable_sigmoid,
     "softplus": lambda u: np.logaddexp(0.0, u),
     "softmax": lambda v: _softmax(v),
@@ -75,6 +79,9 @@ def arrayify(expr: sp.Expr, label: sp.Symbol | None) -> sp.Expr:
         if label not in expr.args:
             raise ValueError(f"cannot vectorise {expr}: no class label in it")
         return ONEHOT
+    if isinstance(expr, sp.Heaviside):  # NumPy's ufunc; lambdify's default uses np.select
+        value_at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return step(arrayify(expr.args[0], label), value_at_zero)
     if isinstance(expr, sp.Max) and len(expr.args) == 2 and 0 in expr.args:
         (u,) = [a for a in expr.args if a != 0]
         return hinge(arrayify(u, label))
@@ -173,43 +180,59 @@ def _full(value, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class _Compiled:
-    """The numeric callable of one model: validates inputs, runs the plan, reduces over N."""
+    """The numeric callable of one model: runs the plan from the scores to the target."""
 
-    def __init__(self, model: Model, target: sp.Expr, kind: str):
-        self.model = model
-        self.kind = kind
+    def __init__(self, model: Model, target: sp.Expr):
         self.plan = _plan(model, target)
         self.score_name = _family_name(model.chain[-2])
+        wanted = set(self.plan.final_args)
+        for _, (_, args) in reversed(self.plan.families):
+            wanted |= set(args)
+        self.wanted = wanted
 
-    def _environment(
-        self, scores: np.ndarray, labels: np.ndarray | None, targets: np.ndarray | None
-    ) -> dict[str, np.ndarray]:
+    def _put(self, env, name: str, value: np.ndarray, rows, labels) -> None:
+        """Store a family as a whole array and, where needed, its entries at the labels."""
+        if labels is None:
+            env[name] = value
+            return
+        env[f"{name}__all"] = value
+        if f"{name}__label" in self.wanted:
+            env[f"{name}__label"] = value[rows, labels][:, None]
+
+    def evaluate(self, scores, labels, targets) -> np.ndarray:
+        """The target for every example, computed in blocks of rows that stay in the cache."""
+        out = np.empty(scores.shape)
+        for start in range(0, scores.shape[0], ROWS_PER_BLOCK):
+            block = slice(start, start + ROWS_PER_BLOCK)
+            out[block] = self._evaluate(
+                scores[block],
+                None if labels is None else labels[block],
+                None if targets is None else targets[block],
+            )
+        return out
+
+    def _evaluate(self, scores, labels, targets) -> np.ndarray:
         env: dict[str, np.ndarray] = {}
         rows = np.arange(scores.shape[0])
-
-        def put(name: str, value: np.ndarray) -> None:
-            if labels is None:
-                env[name] = value
-            else:
-                env[f"{name}__all"] = value
-                env[f"{name}__label"] = value[rows, labels][:, None]
-
-        put(self.score_name, scores)
-        if labels is not None:
+        self._put(env, self.score_name, scores, rows, labels)
+        if labels is not None and ONEHOT.name in self.wanted:
             onehot = np.zeros_like(scores)
             onehot[rows, labels] = 1.0
             env[ONEHOT.name] = onehot
         if targets is not None:
             env["t"] = targets
-        for name, (func, args) in self.plan.families:
-            put(name, _full(func(*(env[a] for a in args)), scores.shape))
-        return env
-
-    def evaluate(self, scores, labels, targets) -> np.ndarray:
-        env = self._environment(scores, labels, targets)
-        func, args = self.plan.final, self.plan.final_args
         with np.errstate(under="ignore"):
+            for name, (func, args) in self.plan.families:
+                value = _full(func(*(env[a] for a in args)), scores.shape)
+                self._put(env, name, value, rows, labels)
+            func, args = self.plan.final, self.plan.final_args
             return _full(func(*(env[a] for a in args)), scores.shape)
+
+
+def _finite(value, validate) -> None:
+    """A non-finite result means non-finite input: validate fully to say which."""
+    if not np.all(np.isfinite(value)):
+        validate()
 
 
 def _binary(model: Model) -> bool:
@@ -218,7 +241,7 @@ def _binary(model: Model) -> bool:
 
 def loss_function(model: Model) -> Callable:
     """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
-    compiled = _Compiled(model, _loss_expression(model), "loss")
+    compiled = _Compiled(model, _loss_expression(model))
 
     if _binary(model):
 
@@ -238,20 +261,24 @@ def loss_function(model: Model) -> Callable:
 
 def gradient_function(model: Model, signal: sp.Expr) -> Callable:
     """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
-    compiled = _Compiled(model, signal, "gradient")
+    compiled = _Compiled(model, signal)
 
     if _binary(model):
 
         def gradient(w, X, t) -> np.ndarray:
-            w, X, t = binary_problem(w, X, t)
+            w, X, t = binary_problem(w, X, t, finite=False)
             g = compiled.evaluate(X @ w, None, t)
-            return X.T @ g / X.shape[0]
+            result = X.T @ g / X.shape[0]
+            _finite(result, lambda: binary_problem(w, X, t))
+            return result
     else:
 
         def gradient(W, X, labels) -> np.ndarray:
-            W, X, labels = multiclass_problem(W, X, labels)
+            W, X, labels = multiclass_problem(W, X, labels, finite=False)
             g = compiled.evaluate(X @ W.T, labels, None)
-            return g.T @ X / X.shape[0]
+            result = g.T @ X / X.shape[0]
+            _finite(result, lambda: multiclass_problem(W, X, labels))
+            return result
 
     gradient.__doc__ = f"Gradient of the mean {model.title} loss, from the derived result."
     return gradient

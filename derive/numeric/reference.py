@@ -102,21 +102,28 @@ def _checked(
 
 
 def binary_problem(
-    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike
+    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, finite: bool = True
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Validate the (w, X, t) triple of logistic regression so that the shapes agree."""
+    """Validate the (w, X, t) triple of logistic regression so that the shapes agree.
+
+    ``finite=False`` skips the pass over X that rules out nan and inf (for callers that
+    check their result instead and validate again only when it is not finite).
+    """
     w = _checked("w", w, (("D", None),))
-    X = _checked("X", X, (("N", None), ("D", w.shape[0])))
+    X = _checked("X", X, (("N", None), ("D", w.shape[0])), finite=finite)
     t = _checked("t", t, (("N", X.shape[0]),), role="binary")
     return w, X, t
 
 
 def multiclass_problem(
-    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike
+    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, finite: bool = True
 ) -> tuple[FloatArray, FloatArray, IndexArray]:
-    """Validate the (W, X, labels) triple of a K-class linear classifier so the shapes agree."""
+    """Validate the (W, X, labels) triple of a K-class linear classifier so the shapes agree.
+
+    ``finite`` as in :func:`binary_problem`.
+    """
     W = _checked("W", W, (("K", None), ("D", None)))
-    X = _checked("X", X, (("N", None), ("D", W.shape[1])))
+    X = _checked("X", X, (("N", None), ("D", W.shape[1])), finite=finite)
     labels = _checked("labels", labels, (("N", X.shape[0]),), role="labels", num_classes=W.shape[0])
     return W, X, labels
 
