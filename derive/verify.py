@@ -34,6 +34,20 @@ from derive.timeout import TimeLimitExceeded, time_limit
 Status = Literal["proved", "verified", "refuted", "unknown"]
 
 RELATIVE_TOLERANCE = 1e-8
+# what SymPy raises when it cannot do something with an expression (not a bug of ours)
+SYMPY_FAILURES = (
+    ValueError,
+    TypeError,
+    AttributeError,
+    NotImplementedError,
+    RecursionError,
+    ZeroDivisionError,
+    OverflowError,
+    IndexError,
+    KeyError,
+    StopIteration,
+    ArithmeticError,
+)
 POINTS_PER_ASSIGNMENT = 4
 MAX_INDEX_ASSIGNMENTS = 3
 # seconds a symbolic proof of an engine step may take before the numeric check decides
@@ -331,16 +345,7 @@ def prove(
                 with time_limit(budget * share / len(levels)):
                     if _is_zero(candidate, method):
                         return method if depth == 0 else f"{method}, definitions substituted"
-            except (
-                TimeLimitExceeded,
-                RecursionError,
-                ValueError,
-                TypeError,
-                NotImplementedError,
-                ZeroDivisionError,
-                AttributeError,
-                StopIteration,
-            ):
+            except (TimeLimitExceeded, *SYMPY_FAILURES):
                 continue
     return None
 
@@ -644,7 +649,7 @@ def compare(
             return numeric_check(lhs, rhs, context, case, seed)
     except TimeLimitExceeded:
         return Outcome("unknown", reason="the numeric check ran out of time")
-    except (ValueError, TypeError, NotImplementedError, RecursionError, AttributeError) as exc:
+    except SYMPY_FAILURES as exc:
         return Outcome("unknown", reason=f"could not evaluate: {exc}")
 
 

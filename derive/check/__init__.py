@@ -28,33 +28,23 @@ __all__ = ["CheckReport", "StepResult", "check", "check_file", "format_text", "M
 MAX_FILE_BYTES = 1_000_000
 
 
+def _not_checked(source: str, why: str) -> CheckReport:
+    """A report of one unknown entry for a document that could not be checked at all."""
+    entry = StepResult(
+        line=1, block=0, step=0, lhs="", rhs="", verdict="unknown", detail=f"not checked: {why}"
+    )
+    return CheckReport(source, (entry,))
+
+
 def check(text: str, *, source: str = "<text>") -> CheckReport:
     """Check every step of a derivation given as text; never raises on bad input."""
     if len(text) > MAX_FILE_BYTES:
-        too_big = StepResult(
-            line=1,
-            block=0,
-            step=0,
-            lhs="",
-            rhs="",
-            verdict="unknown",
-            detail=f"not checked: the text is longer than {MAX_FILE_BYTES} characters",
-        )
-        return CheckReport(source, (too_big,))
+        return _not_checked(source, f"the text is longer than {MAX_FILE_BYTES} characters")
     try:
         document = read_document(text, source)
         steps = check_claims(document)
     except Exception as exc:  # noqa: BLE001 - check() reports, it never raises on input
-        failed = StepResult(
-            line=1,
-            block=0,
-            step=0,
-            lhs="",
-            rhs="",
-            verdict="unknown",
-            detail=f"not checked: internal error ({type(exc).__name__}: {exc})",
-        )
-        return CheckReport(source, (failed,))
+        return _not_checked(source, f"internal error ({type(exc).__name__}: {exc})")
     definitions = tuple(DefinitionEntry(d.line, d.source) for d in document.definitions)
     return CheckReport(source, tuple(steps), definitions)
 

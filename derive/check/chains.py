@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.check.lexer import Token, tokenize
+from derive.check.lexer import Token, group_end, tokenize
 
 TRANSPARENT = frozenset(
     "aligned align split gathered gather equation multline flalign alignat alignedat "
@@ -120,7 +120,7 @@ def _unwrap(tokens: list[Token]) -> list[Token]:
                 if t.text == r"\begin":
                     i = _skip_optional(tokens, i)
                     if name.startswith("alignat") and i < len(tokens) and tokens[i].is_char("{"):
-                        i = _skip_group(tokens, i)
+                        i = group_end(tokens, i)
                 continue
         out.append(t)
         i += 1
@@ -132,20 +132,6 @@ def _skip_optional(tokens: list[Token], i: int) -> int:
         while i < len(tokens) and not tokens[i].is_char("]"):
             i += 1
         return i + 1
-    return i
-
-
-def _skip_group(tokens: list[Token], i: int) -> int:
-    """The index after the {group} starting at i."""
-    level = 0
-    while i < len(tokens):
-        if tokens[i].is_char("{"):
-            level += 1
-        elif tokens[i].is_char("}"):
-            level -= 1
-            if level == 0:
-                return i + 1
-        i += 1
     return i
 
 
@@ -170,10 +156,10 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
         elif t.is_char("&", "~") or t.kind == "command" and t.text in SPACING:
             pass
         elif t.kind == "command" and t.text in DROPPED_WITH_ARGUMENT:
-            i = _skip_group(tokens, i + 1)
+            i = group_end(tokens, i + 1)
             continue
         elif t.kind == "command" and t.text in PROSE:
-            end = _skip_group(tokens, i + 1)
+            end = group_end(tokens, i + 1)
             if any(isinstance(x, Token) for x in row):
                 # prose after the formula: a comment; the rest of the row is dropped
                 while end < len(tokens) and not (

@@ -27,6 +27,7 @@ from derive.context import Context
 from derive.steps import Case
 from derive.timeout import TimeLimitExceeded, time_limit
 from derive.verify import (
+    SYMPY_FAILURES,
     Outcome,
     apply_case,
     compare,
@@ -41,20 +42,6 @@ DOCUMENT_SECONDS = 120.0  # after this, the remaining steps are reported as not 
 MAX_STEPS = 2000
 CORRECTION_SECONDS = 2.0
 MAX_CORRECTION_OPS = 60  # a longer correction would not help a reader
-
-_FAILURES = (
-    ValueError,
-    TypeError,
-    AttributeError,
-    NotImplementedError,
-    RecursionError,
-    ZeroDivisionError,
-    OverflowError,
-    IndexError,
-    KeyError,
-    StopIteration,
-    ArithmeticError,
-)
 
 
 def check_claims(document: Document, timings: list[float] | None = None) -> list[StepResult]:
@@ -100,7 +87,7 @@ def _compare(
             return compare(left, right, context, case, budget=PROVE_BUDGET, seed=seed)
     except TimeLimitExceeded:
         return Outcome("unknown", reason=f"ran out of time ({STEP_SECONDS:g} s)")
-    except _FAILURES as exc:
+    except SYMPY_FAILURES as exc:
         return Outcome("unknown", reason=f"SymPy could not decide ({type(exc).__name__})")
 
 
@@ -189,7 +176,7 @@ def _correction(previous: sp.Expr, context: Context, case: Case | None, seed: in
                 try:
                     with time_limit(0.3):
                         candidates.append(simplify(value))
-                except (TimeLimitExceeded, *_FAILURES):
+                except (TimeLimitExceeded, *SYMPY_FAILURES):
                     continue
             best = _fold(sp.expand_power_exp(min(candidates, key=sp.count_ops)), context)
             if sp.count_ops(best) > MAX_CORRECTION_OPS or best.has(sp.Product):
@@ -197,7 +184,7 @@ def _correction(previous: sp.Expr, context: Context, case: Case | None, seed: in
             if not _compare(previous, best, context, case, seed).ok:
                 return None
             return latex(best)
-    except (TimeLimitExceeded, *_FAILURES):
+    except (TimeLimitExceeded, *SYMPY_FAILURES):
         return None
 
 

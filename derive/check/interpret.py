@@ -25,7 +25,7 @@ from derive.check.symbols import Vocabulary, family_names, index_symbol, real_ba
 from derive.check.vocabulary import learn_vocabulary
 from derive.steps import Case
 from derive.timeout import TimeLimitExceeded, time_limit
-from derive.verify import compare
+from derive.verify import SYMPY_FAILURES, compare
 
 ONE_HOT_INDEX = index_symbol("m_1hot")  # the index of a one-hot definition t_m = delta_{mT}
 RESTATEMENT_SECONDS = 3.0
@@ -290,17 +290,7 @@ class _Reader:
         try:
             with time_limit(RESTATEMENT_SECONDS):
                 outcome = compare(old_rhs, value, context, self.case, budget=0.3)
-        except (
-            TimeLimitExceeded,
-            ValueError,
-            TypeError,
-            AttributeError,
-            NotImplementedError,
-            RecursionError,
-            ZeroDivisionError,
-            KeyError,
-            IndexError,
-        ):
+        except (TimeLimitExceeded, *SYMPY_FAILURES):
             return
         if outcome.status == "refuted":
             self.knowledge.forget(key)
