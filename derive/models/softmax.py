@@ -30,5 +30,8 @@ MODEL = Model(
     rewrites=(Rewrite(sp.exp(z[a]), y[a] * total, "e^{z_a} = y_a sum_k' e^{z_k'}"),),
     label=T,
     index_bounds={k: K, kp: K, T: K, j: D, jp: D},
-    notes=("Only the correct class T has t_T = 1, so the loss reduces to -log y_T.",),
+    notes=(
+        "The targets are one-hot: only the correct class T has target 1, so only the term of "
+        "the correct class survives in the loss.",
+    ),
 )
