@@ -286,7 +286,9 @@ def _cases(rec: _Recorder, lhs: sp.Expr, value: sp.Expr) -> None:
             apply_case(lhs, case),
             rhs,
             "case",
-            f"when {case.text} the Kronecker delta is {1 if case is equal else 0}",
+            f"when {a} = {b} the Kronecker delta is 1"
+            if case is equal
+            else f"when {a} differs from {b} the Kronecker delta is 0",
             case,
         )
 
