@@ -46,3 +46,4 @@ def test_report_command_builds_the_real_pdf(tmp_path):
         assert expected in flat, expected
     assert "local optim" not in flat
     assert out.with_suffix(".tex").exists()
+    assert "Overfull" not in out.with_suffix(".log").read_text(errors="replace")

@@ -217,12 +217,17 @@ def section_heading(section: Section) -> str:
 
 
 def layout_definitions(definitions: Sequence[Definition]) -> Aligned:
-    """The model's definitions as aligned rows with their descriptions beside them."""
-    lines = tuple(
-        Line(latex(d.lhs), "=", latex(d.rhs), Note("", d.description)) for d in definitions
-    )
-    widest = max((width_em(f"{line.lhs} = {line.rhs}") for line in lines), default=0.0)
-    return Aligned(lines, small=widest > _beside_room())
+    """Definitions as aligned rows with their descriptions beside them; long ones broken."""
+    lines: list[Line] = []
+    small = False
+    for d in definitions:
+        lhs = latex(d.lhs)
+        room = _beside_room() - width_em(lhs) - BINARY
+        broken = _rhs_lines(d.rhs, room) or [latex(d.rhs)]
+        small = small or any(width_em(piece) > room for piece in broken)
+        lines.append(Line(lhs, "=", broken[0], Note("", d.description)))
+        lines.extend(Line(rhs=CONTINUATION + more) for more in broken[1:])
+    return Aligned(tuple(lines), small=small)
 
 
 def chain_rule(chain: Sequence[sp.Expr]) -> tuple[str, str, str]:
