@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from derive.errors import BuildError, DeriveError, InputError
+from derive.errors import DeriveError, InputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,9 +124,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except BuildError as exc:
-        print(f"derive: {exc}", file=sys.stderr)
-        return 2
     except DeriveError as exc:
         print(f"derive: {exc}", file=sys.stderr)
         return 2
