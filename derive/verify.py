@@ -157,7 +157,11 @@ def substitute_once(
             expr = expr.replace(member, expand)
         else:
             plain[d.lhs] = d.rhs
-    return (expr.xreplace(plain) if plain else expr).xreplace(restore)
+    if plain:  # derivatives the expansions just brought in are not this level's business
+        inserted = {e: sp.Dummy("e") for e in expr.atoms(example, sp.Derivative)}
+        expr = expr.xreplace(inserted).xreplace(plain)
+        restore.update({v: k for k, v in inserted.items()})
+    return expr.xreplace(restore)
 
 
 def substitute_all(

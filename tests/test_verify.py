@@ -98,3 +98,15 @@ def test_a_wrong_factor_in_an_indexed_chain_is_refuted():
     assert compare(lhs, chain, context).ok
     assert compare(lhs, 2 * chain, context).status == "refuted"
     assert compare(lhs, chain.xreplace({s.j: s.k}), context).status == "refuted"
+
+
+def test_substitution_leaves_the_variables_of_inserted_derivatives_alone():
+    from derive.verify import substitute_once
+
+    x, q = sp.symbols("x q")
+    defs = (
+        Definition(y, sp.Sum(x, (kp, 1, K)), ""),
+        Definition(zs[k], sp.Derivative(x, y) / sp.Derivative(1 - y, y), ""),
+    )
+    once = substitute_once(zs[k] + y * q, defs)  # used to fail: d/dy became d/d(sum)
+    assert once.has(sp.Derivative(x, y)) and once.has(sp.Sum)
