@@ -357,13 +357,6 @@ def prove(
 # --- numeric check ----------------------------------------------------------------------
 
 
-def _free_indices(expr: sp.Expr, context: Context) -> list[sp.Expr]:
-    """Index symbols left free, and per-example labels such as T^{(i)}, to be given integers."""
-    found = {s for s in expr.free_symbols if s in context.index_bounds}
-    found |= {e for e in expr.atoms(example) if e.args[0] in context.index_bounds}
-    return sorted(found, key=sp.default_sort_key)
-
-
 def _bound_of(index: sp.Expr, context: Context) -> sp.Expr:
     return context.index_bounds[index.args[0] if isinstance(index, example) else index]
 
