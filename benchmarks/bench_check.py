@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derive.check.checker import check_claims  # noqa: E402
-from derive.check.interpret import read_document  # noqa: E402
+from derive.checking.checker import check_claims  # noqa: E402
+from derive.checking.interpret import read_document  # noqa: E402
 
 ASSIGNMENT = Path("/work/shared/assignment/int305-assignment1.md")
 CORPUS = ROOT / "tests" / "check_corpus"

@@ -22,7 +22,7 @@ from derive.steps import Case, Definition, Derivation, Section, Step, Verificati
 
 def check(text: str, *, source: str = "<text>"):
     """Check a hand-written derivation (Markdown or LaTeX): a verdict for every step."""
-    from derive.check import check as run
+    from derive.checking import check as run
 
     return run(text, source=source)
 

@@ -106,7 +106,7 @@ def _report(args) -> int:
 
 
 def _check(args) -> int:
-    from derive.check import check_file, format_text
+    from derive.checking import check_file, format_text
 
     report = check_file(args.file)
     if args.format == "json":

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from derive.check import CheckReport, check_file, format_text
-from derive.check.results import SLIP
+from derive.checking import CheckReport, check_file, format_text
+from derive.checking.results import SLIP
 
 ASSIGNMENT = Path("/work/shared/assignment/int305-assignment1.md")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.check import CheckReport, check_file
+from derive.checking import CheckReport, check_file
 
 CORPUS = Path(__file__).parent / "check_corpus"
 FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".tex"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from derive.check.chains import chains
-from derive.check.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
+from derive.checking.chains import chains
+from derive.checking.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
 
 
 def fragments(text: str, latex: bool = False) -> list[tuple[str, int]]:

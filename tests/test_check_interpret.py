@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derive.check import check
+from derive.checking import check
 
 
 def verdicts(text: str) -> list[tuple[str, str]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.check.lexer import tokenize
-from derive.check.parser import ParseError, parse_tokens
-from derive.check.symbols import Vocabulary, family, index_symbol, plain_symbol, size_symbol
+from derive.checking.lexer import tokenize
+from derive.checking.parser import ParseError, parse_tokens
+from derive.checking.symbols import Vocabulary, family, index_symbol, plain_symbol, size_symbol
 from derive.functions import example, sigmoid, softplus
 
 VOCAB = Vocabulary(

@@ -1,4 +1,4 @@
-"""The public API of derive.check: report data, JSON shape, text format, file errors."""
+"""The public API of derive.checking: report data, JSON shape, text format, file errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.check import MAX_FILE_BYTES, CheckReport, StepResult, check, check_file, format_text
+from derive.checking import MAX_FILE_BYTES, CheckReport, StepResult, check, check_file, format_text
 from derive.errors import InputError
 
 SLIPPED = (

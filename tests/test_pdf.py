@@ -36,11 +36,11 @@ def install_fakes(mp: pytest.MonkeyPatch, folder: Path) -> Path:
 
     agreement = type(sys)("derive.numeric.agreement")
     agreement.agreement_table = lambda names: [r for r in AGREEMENT if r["model"] in names]
-    checker = type(sys)("derive.check")
+    checker = type(sys)("derive.checking")
     checker.check_file = lambda path: _Checked()
     mp.setattr(derive, "derivation", fake_derivation, raising=False)
     mp.setitem(sys.modules, "derive.numeric.agreement", agreement)
-    mp.setitem(sys.modules, "derive.check", checker)
+    mp.setitem(sys.modules, "derive.checking", checker)
     example = folder / "derivation.md"
     example.write_text("$$ a = b $$\n")
     return example

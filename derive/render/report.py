@@ -157,7 +157,7 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
         return None
     if not path.is_file():
         raise InputError(f"cannot read {path}: no such file")
-    from derive.check import check_file as check
+    from derive.checking import check_file as check
 
     with timed(progress, f"checking {path.name}"):
         data = check(path).to_dict()

@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from derive.check.checker import check_claims
-from derive.check.interpret import read_document
-from derive.check.report import format_text
-from derive.check.results import CheckReport, DefinitionEntry, StepResult
+from derive.checking.checker import check_claims
+from derive.checking.interpret import read_document
+from derive.checking.report import format_text
+from derive.checking.results import CheckReport, DefinitionEntry, StepResult
 from derive.errors import InputError
 
 __all__ = ["CheckReport", "StepResult", "check", "check_file", "format_text", "MAX_FILE_BYTES"]

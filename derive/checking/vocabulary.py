@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-from derive.check.lexer import Token, argument_names, index_names, script_at
-from derive.check.parser import ParseError, parse_tokens
-from derive.check.symbols import DEFAULT_SIZE, GREEK, Vocabulary
+from derive.checking.lexer import Token, argument_names, index_names, script_at
+from derive.checking.parser import ParseError, parse_tokens
+from derive.checking.symbols import DEFAULT_SIZE, GREEK, Vocabulary
 
 
 def learn_vocabulary(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-from derive.check.symbols import Vocabulary, family_names, real_bare_symbols
+from derive.checking.symbols import Vocabulary, family_names, real_bare_symbols
 from derive.context import Context
 from derive.functions import example
 from derive.steps import Definition

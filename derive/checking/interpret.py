@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.check.chains import DEFINES, Chain, Piece, Relation, chains
-from derive.check.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
-from derive.check.parser import ParseError, parse_tokens
-from derive.check.sampling import infer_domains, make_context, shared_names
-from derive.check.scope import Key, Knowledge, Scope, key_of, obstacle
-from derive.check.symbols import Vocabulary, family_names, index_symbol, real_bare_symbols
-from derive.check.vocabulary import learn_vocabulary
+from derive.checking.chains import DEFINES, Chain, Piece, Relation, chains
+from derive.checking.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
+from derive.checking.parser import ParseError, parse_tokens
+from derive.checking.sampling import infer_domains, make_context, shared_names
+from derive.checking.scope import Key, Knowledge, Scope, key_of, obstacle
+from derive.checking.symbols import Vocabulary, family_names, index_symbol, real_bare_symbols
+from derive.checking.vocabulary import learn_vocabulary
 from derive.steps import Case
 from derive.timeout import TimeLimitExceeded, time_limit
 from derive.verify import SYMPY_FAILURES, compare

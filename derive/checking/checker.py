@@ -9,7 +9,7 @@ When A = B was the slip and A = C holds, B = C is refuted only because of B. A r
 gets a correction: the previous line with its derivatives evaluated (definitions substituted),
 simplified, as LaTeX; when that is too long to help, the previous line as written.
 
-Where numbers are sampled is decided in :mod:`derive.check.sampling`.
+Where numbers are sampled is decided in :mod:`derive.checking.sampling`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import time
 
 import sympy as sp
 
-from derive.check.interpret import Claim, Document
-from derive.check.render import latex
-from derive.check.results import CARRIED, INHERITED, RESULT, SLIP, StepResult
-from derive.check.sampling import make_context
-from derive.check.scope import reach
+from derive.checking.interpret import Claim, Document
+from derive.checking.render import latex
+from derive.checking.results import CARRIED, INHERITED, RESULT, SLIP, StepResult
+from derive.checking.sampling import make_context
+from derive.checking.scope import reach
 from derive.context import Context
 from derive.steps import Case
 from derive.timeout import TimeLimitExceeded, time_limit

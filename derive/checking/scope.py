@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.check.symbols import family_names, real_bare_symbols
+from derive.checking.symbols import family_names, real_bare_symbols
 from derive.context import Context
 from derive.functions import example
 from derive.steps import Case, Definition

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.check.lexer import Token, group_end, tokenize
+from derive.checking.lexer import Token, group_end, tokenize
 
 TRANSPARENT = frozenset(
     "aligned align split gathered gather equation multline flalign alignat alignedat "

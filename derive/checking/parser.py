@@ -11,7 +11,7 @@ Grammar, loosest binding first::
     primary    := number | name | group | \\frac | \\sqrt | \\sum | \\prod | function | |x| | ...
 
 What a letter means (index, size, variable, family member) is decided by
-:mod:`derive.check.symbols`. Derivatives (``\\frac{\\partial f}{\\partial x}``,
+:mod:`derive.checking.symbols`. Derivatives (``\\frac{\\partial f}{\\partial x}``,
 ``\\frac{d}{dx} f``) become unevaluated ``sympy.Derivative`` objects. Anything not understood
 raises :class:`ParseError` with a short reason; huge powers and deep nesting are refused.
 To support a new function, add it to ``symbols.FUNCTIONS``.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.check.build import (
+from derive.checking.build import (
     MAX_ORDER,
     ParseError,
     apply_function,
@@ -33,9 +33,9 @@ from derive.check.build import (
     number,
     power,
 )
-from derive.check.lexer import Token, argument_names, index_names, split_at, split_at_equals
-from derive.check.normalize import clean
-from derive.check.symbols import (
+from derive.checking.lexer import Token, argument_names, index_names, split_at, split_at_equals
+from derive.checking.normalize import clean
+from derive.checking.symbols import (
     FUNCTIONS,
     GREEK,
     SYMBOL_OR_FUNCTION,

@@ -6,7 +6,7 @@ letter d, and ``\\,``, ``\\quad``, ``\\big`` and their kind disappear.
 
 from __future__ import annotations
 
-from derive.check.lexer import Token
+from derive.checking.lexer import Token
 
 SKIPPED = frozenset(
     r"\, \; \: \! \  \quad \qquad \displaystyle \textstyle \scriptstyle \limits \nolimits "

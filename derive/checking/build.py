@@ -11,7 +11,7 @@ import math
 
 import sympy as sp
 
-from derive.check.symbols import (
+from derive.checking.symbols import (
     DEFAULT_SIZE,
     DOT_INDEX,
     FUNCTIONS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from derive.check.results import CheckReport, StepResult
+from derive.checking.results import CheckReport, StepResult
 
 WIDTH = 100
 
