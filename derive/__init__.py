@@ -14,6 +14,7 @@ from derive.api import (
     gradient_function,
     loss_function,
     model,
+    value_and_grad_function,
 )
 from derive.errors import DeriveError, InputError, NoRuleError, VerificationError
 from derive.model import Model, Rewrite, Stage
@@ -48,5 +49,6 @@ __all__ = [
     "gradient_function",
     "loss_function",
     "model",
+    "value_and_grad_function",
 ]
 __version__ = "0.1.0"
