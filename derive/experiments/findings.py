@@ -47,6 +47,7 @@ def findings(data: dict) -> dict[str, Any]:
             {
                 "dataset": result["title"],
                 "points": 100 * (soft["accuracy"]["mean"] - svm["accuracy"]["mean"]),
+                "spread": 100 * (soft["accuracy"]["std"] + svm["accuracy"]["std"]),
             }
         )
         ece.append(
@@ -77,7 +78,30 @@ def findings(data: dict) -> dict[str, Any]:
                 }
             )
     largest = max(gaps, key=lambda g: abs(g["points"]))
+    fits = {
+        loss: [s for r in results.values() for s in r["losses"][loss]["splits"]]
+        for loss in ("softmax", "svm")
+    }
+    svc_gaps = [
+        (abs(100 * (row[key] - row["ours"])), key, row["dataset"])
+        for row in svc
+        for key in row
+        if key not in ("dataset", "ours")
+    ]
     return {
+        "within_spread": sum(1 for g in gaps if abs(g["points"]) <= g["spread"]),
+        "iterations": {
+            loss: (min(s["iterations"] for s in runs), max(s["iterations"] for s in runs))
+            for loss, runs in fits.items()
+        },
+        "converged": {
+            loss: (sum(s["converged"] for s in runs), len(runs)) for loss, runs in fits.items()
+        },
+        "svc_largest_gap": max(svc_gaps) if svc_gaps else None,
+        "median_margin": {
+            loss: (min(s["median_margin"] for s in runs), max(s["median_margin"] for s in runs))
+            for loss, runs in fits.items()
+        },
         "datasets": len(results),
         "splits": data["settings"]["splits"],
         "gaps": gaps,

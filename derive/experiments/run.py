@@ -75,6 +75,7 @@ def _one_split(name, loss, K, X_train, y_train, X_test, y_test, settings, seed):
         "ece": calibration.expected_calibration_error(confidence, correct),
         "curve": fit.curve,
         "train_margins": _margin_histogram(metrics.margins(S_train, y_train)),
+        "median_margin": float(np.median(metrics.margins(S_train, y_train))),
         "test_confidence": confidence.tolist(),
         "test_correct": correct.astype(int).tolist(),
     }

@@ -21,13 +21,14 @@ from typing import Any
 
 from derive.errors import DeriveError, InputError
 from derive.render.layout import NOTE_FRACTION, layout_derivation
+from derive.render.mathsafe import safe_math
 from derive.render.pdf import compile_pdf
 from derive.render.templates import TEMPLATE_DIR, render
 from derive.render.view import NO_COUNTS, DerivationView
 
 DEFAULT_NAMES = ("logistic", "softmax", "svm")
 DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
-DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "softmax_derivation.md"
+DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "int305-assignment1.md"
 FIGURE = "loss-vs-margin.pdf"
 COMPARED = ("svm", "softmax")
 
@@ -140,6 +141,10 @@ def check_view(report: Mapping[str, Any]) -> dict[str, Any]:
         row = {key: _as_text(step.get(key)) for key in fields}
         row["counterexample"] = _as_text(step.get("counterexample"))
         row["correction"] = _as_text(step.get("correction"))
+        lhs, rhs = safe_math(row["lhs"]), safe_math(row["rhs"])
+        row["typeset"] = f"{lhs} = {rhs}" if lhs and rhs else None
+        row["typeset_lhs"] = lhs
+        row["typeset_correction"] = safe_math(row["correction"]) if lhs else None
         steps.append(row)
     summary = report.get("summary") or {}
     return {
@@ -191,6 +196,14 @@ def comparison(views: Sequence[DerivationView]) -> dict[str, Any]:
     }
 
 
+def experiment_results(progress: Progress) -> dict[str, Any]:
+    """Softmax and SVM trained on real data (derive.experiments), from the cache when there."""
+    from derive.experiments.cache import cached_experiments
+
+    with timed(progress, "experiments"):
+        return cached_experiments(progress=progress)
+
+
 def report_context(
     views: Sequence[DerivationView],
     title: str,
@@ -198,6 +211,7 @@ def report_context(
     compare: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
     date: str | None = None,
+    experiments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything templates/report.tex needs."""
     counts = sum((v.counts for v in views), NO_COUNTS)
@@ -210,6 +224,7 @@ def report_context(
         "agreement": agreement,
         "comparison": compare,
         "check": check,
+        "experiments": experiments,
         "note_width": NOTE_FRACTION,
     }
 
@@ -225,12 +240,14 @@ def build_report(
     title: str | None = None,
     check_file: Path | None = None,
     progress: Progress = print,
+    experiments: bool = True,
 ) -> Path:
     """Build the PDF report of the named derivations at ``output`` (a .pdf) and return it.
 
     The .tex is written beside the PDF before compiling, so it exists even when TeX is
     missing (then a BuildError says how to install it). A failed build leaves any earlier
-    PDF untouched.
+    PDF untouched. ``experiments`` adds the section that trains both classifiers on real
+    data (when the report has both the softmax and the SVM derivation).
     """
     chosen = check_names(names)
     if check_file is not None and not Path(check_file).is_file():
@@ -247,7 +264,17 @@ def build_report(
         with timed(progress, "figures"):
             compare = comparison(views)
             files[FIGURE] = loss_vs_margin()
-    context = report_context(views, title or DEFAULT_TITLE, agreement, compare, check)
+    measured = None
+    if experiments and all(name in chosen for name in COMPARED):
+        from derive.render.experiments import experiment_figures, experiment_view
+
+        data = experiment_results(progress)
+        with timed(progress, "experiment figures"):
+            measured = experiment_view(data)
+            files.update(experiment_figures(data))
+    context = report_context(
+        views, title or DEFAULT_TITLE, agreement, compare, check, experiments=measured
+    )
     source = render_report(context)
     with timed(progress, f"compiling {output.name}"):
         compile_pdf(source, output, files)
