@@ -133,18 +133,28 @@ def _as_text(value: object) -> str:
     return _format_value(value)
 
 
-def check_view(report: Mapping[str, Any]) -> dict[str, Any]:
-    """A check report (``CheckReport.to_dict()``) with every field as text, for the template."""
+Typeset = Mapping[tuple[int, int, int], tuple[str, str]]
+
+
+def check_view(report: Mapping[str, Any], typeset: Typeset | None = None) -> dict[str, Any]:
+    """A check report (``CheckReport.to_dict()``) with every field as text, for the template.
+
+    ``typeset`` maps (line, block, step) to the two sides as LaTeX that derive printed from
+    what it parsed (never the user's own source); a refuted step found there is shown as
+    math, and so is its correction when derive wrote it.
+    """
     fields = ("line", "block", "step", "lhs", "rhs", "verdict", "detail")
     steps = []
     for step in report.get("steps", []):
         row = {key: _as_text(step.get(key)) for key in fields}
         row["counterexample"] = _as_text(step.get("counterexample"))
         row["correction"] = _as_text(step.get("correction"))
-        lhs, rhs = safe_math(row["lhs"]), safe_math(row["rhs"])
+        sides = (typeset or {}).get((step.get("line"), step.get("block"), step.get("step")))
+        lhs, rhs = (safe_math(side) for side in sides) if sides else (None, None)
         row["typeset"] = f"{lhs} = {rhs}" if lhs and rhs else None
         row["typeset_lhs"] = lhs
-        row["typeset_correction"] = safe_math(row["correction"]) if lhs else None
+        own = row["correction"] and row["correction"] != row["lhs"]  # not the user's line back
+        row["typeset_correction"] = safe_math(row["correction"]) if lhs and own else None
         steps.append(row)
     summary = report.get("summary") or {}
     return {
@@ -166,8 +176,35 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
 
     with timed(progress, f"checking {path.name}"):
         data = check(path).to_dict()
+        typeset = reprinted(
+            path,
+            {
+                (s["line"], s["block"], s["step"])
+                for s in data["steps"]
+                if s["verdict"] == "refuted"
+            },
+        )
     data["file"] = _shown(path)
-    return check_view(data)
+    return check_view(data, typeset)
+
+
+def reprinted(path: Path, wanted: set[tuple[int, int, int]]) -> dict[tuple[int, int, int], tuple]:
+    """The sides of the wanted steps as derive parsed and prints them (empty when the
+    document cannot be read again, e.g. with a stand-in checker)."""
+    if not wanted:
+        return {}
+    try:
+        from derive.checking.interpret import read_document
+        from derive.checking.render import latex
+    except ImportError:
+        return {}
+    document = read_document(path.read_text(encoding="utf-8"), str(path))
+    found = {}
+    for claim in document.claims:
+        key = (claim.line, claim.block, claim.step)
+        if key in wanted and claim.lhs.expr is not None and claim.rhs.expr is not None:
+            found[key] = (latex(claim.lhs.expr), latex(claim.rhs.expr))
+    return found
 
 
 def _shown(path: Path) -> str:
