@@ -320,7 +320,7 @@ def _loss_sum(value, rows: int) -> float:
 
 def _column(value):
     """Values to add at the labels, one per row: (N, 1) -> (N,); scalars and (N,) as they are."""
-    return value[:, 0] if np.ndim(value) == 2 else value
+    return value[:, 0] if type(value) is np.ndarray and value.ndim == 2 else value
 
 
 def _onehot(scores: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
