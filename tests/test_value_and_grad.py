@@ -97,3 +97,22 @@ def test_the_softmax_loss_keeps_its_relative_precision_when_tiny():
         np.eye(3), np.array([[10.0, -100.0, -100.0]]), np.array([0])
     )
     assert value == pytest.approx(2 * np.exp(-110.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("where", ["params", "X"])
+def test_infinite_input_is_an_error_even_where_the_loss_would_stay_finite(name, where):
+    """An inf score can give a zero hinge or softplus: the callables still refuse it."""
+    rng = np.random.default_rng(4)
+    params, X, target = problem(name, rng, n=5, d=3)
+    if where == "X":
+        X[0, 0] = np.inf
+    else:
+        params.flat[0] = np.inf
+    for build in (
+        derive.loss_function,
+        derive.gradient_function,
+        derive.value_and_grad_function,
+    ):
+        with pytest.raises(ValueError, match="finite"):
+            build(name)(params, X, target)

@@ -372,13 +372,14 @@ def _block_source(plan: _Plan, score: str, binary: bool) -> str:
     total = f"loss_sum(out[0], {scores}.shape[0])" if plan.loss else "None"
     lines.append(f"    total = {total}")
     if not plan.gradient:
-        lines.append("    return total, None")
+        lines.append(f"    return total, None, {scores}.sum()")
         return "\n".join(lines) + "\n"
     lines.append(f"    g = full(out[{1 if plan.loss else 0}], {shape})")
     if plan.split:
         lines.append("    g = writable(g)")
         lines.append("    g[rows, target] += column(out[-1])")
-    lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X"))
+    lines.append("    grad = " + ("X.T @ g" if binary else "g.T @ X"))
+    lines.append(f"    return total, grad, {scores}.sum() + grad.sum()")
     return "\n".join(lines) + "\n"
 
 
@@ -408,22 +409,26 @@ class _Compiled:
         self.block = _block_function(self.plan, _family_name(model.chain[-2]), _binary(model))
 
     def run(self, params: np.ndarray, X: np.ndarray, target: np.ndarray):
-        """(mean loss or None, gradient of the mean or None) of validated inputs."""
+        """(mean loss or None, gradient of the mean or None, a check sum) of validated inputs.
+
+        The check sum adds the scores and the gradient: the scores are finite exactly when
+        the parameters and X are (0 * inf is nan), so a finite sum means finite inputs."""
         n = X.shape[0]
         if n <= ROWS_PER_BLOCK:
-            total, grad = self.block(params, X, target)
+            total, grad, check = self.block(params, X, target)
         else:
-            total, grad = self.block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
+            total, grad, check = self.block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
             for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
                 block = slice(start, start + ROWS_PER_BLOCK)
-                part, part_grad = self.block(params, X[block], target[block])
+                part, part_grad, part_check = self.block(params, X[block], target[block])
+                check += part_check
                 if total is not None:
                     total += part
                 if grad is not None:
                     grad += part_grad
         if grad is not None:
             grad /= n
-        return (None if total is None else total / n), grad
+        return (None if total is None else total / n), grad, check
 
 
 def _binary(model: Model) -> bool:
@@ -484,13 +489,11 @@ def _full_check(model: Model) -> Callable:
     return binary_problem if _binary(model) else multiclass_problem
 
 
-def _finite(value, params, X, target, full_check) -> None:
-    """A non-finite result means non-finite input: validate fully to say which.
-
-    One sum tests every entry (nan and inf propagate); should finite entries overflow the
-    sum, the full check finds nothing wrong and the result stands.
-    """
-    if not math.isfinite(value if type(value) is float else value.sum()):
+def _finite(value: float, params, X, target, full_check) -> None:
+    """A non-finite sum of the scores and results means non-finite input: validate fully
+    to say which. Should finite entries overflow the sum, the full check finds nothing wrong
+    and the result stands."""
+    if not math.isfinite(value):
         full_check(params, X, target)
 
 
@@ -505,8 +508,8 @@ def loss_function(model: Model) -> Callable:
 
     def loss(params, X, target) -> float:
         params, X, target = validate(params, X, target)
-        value, _ = compiled.run(params, X, target)
-        _finite(value, params, X, target, full_check)
+        value, _, check = compiled.run(params, X, target)
+        _finite(value + check, params, X, target, full_check)
         return value
 
     loss.__doc__ = f"Mean {model.title} loss over the examples {_signature(model)}."
@@ -520,8 +523,8 @@ def gradient_function(model: Model, signal: sp.Expr) -> Callable:
 
     def gradient(params, X, target) -> np.ndarray:
         params, X, target = validate(params, X, target)
-        _, grad = compiled.run(params, X, target)
-        _finite(grad, params, X, target, full_check)
+        _, grad, check = compiled.run(params, X, target)
+        _finite(check, params, X, target, full_check)
         return grad
 
     gradient.__doc__ = f"Gradient of the mean {model.title} loss {_signature(model)}."
@@ -536,8 +539,8 @@ def value_and_grad_function(model: Model, signal: sp.Expr) -> Callable:
 
     def value_and_grad(params, X, target) -> tuple[float, np.ndarray]:
         params, X, target = validate(params, X, target)
-        value, grad = compiled.run(params, X, target)
-        _finite(value + grad.sum(), params, X, target, full_check)
+        value, grad, check = compiled.run(params, X, target)
+        _finite(value + check, params, X, target, full_check)
         return value, grad
 
     value_and_grad.__doc__ = (
