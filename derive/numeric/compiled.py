@@ -34,6 +34,8 @@ logsumexp_gap = sp.Function("logsumexp_gap")
 ONEHOT = sp.Symbol("onehot__")
 # (rows, labels): the entries of the correct classes, for functions that read or skip them
 INDEX = sp.Symbol("index__")
+# logsumexp_gap of the scores when computed together with their softmax
+GAP = sp.Symbol("gap__")
 # the targets of a binary model, checked to be 0 or 1 by the callables
 BINARY_TARGET = sp.Symbol("t")
 # rows evaluated at a time: (4096, K) temporaries fit in the CPU cache, whole arrays do not
@@ -52,13 +54,53 @@ def _logsumexp(v: np.ndarray) -> np.ndarray:
 
 
 def _logsumexp_gap(v: np.ndarray, v_label: np.ndarray, index) -> np.ndarray:
-    """log sum_k e^(v_k - v_T) for the labels T, exact also when the label scores highest."""
+    """log sum_k e^(v_k - v_T) for the labels T, exact also when the label scores highest.
+
+    The label's own term is e^0 = 1, so the sum of the others, r, gives log1p(r): no row
+    maximum is needed unless some e^(v_k - v_T) overflows; then the shifted form is used.
+    """
+    gap = v - v_label  # z_k - z_T
+    gap[index] = -np.inf
+    others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)  # may overflow to inf
+    if math.isfinite(others.sum()):
+        return np.log1p(others)
+    return _logsumexp_gap_shifted(v, v_label, index)
+
+
+def _logsumexp_gap_shifted(v: np.ndarray, v_label: np.ndarray, index) -> np.ndarray:
+    """:func:`_logsumexp_gap` for gaps whose exponential overflows: shifted by the row max."""
     gap = v - v_label  # z_k - z_T
     top = _row_max(gap, axis=-1, keepdims=True)  # >= 0; 0 when the label scores highest
     gap -= top
     gap[index] = -np.inf  # the label's own term is e^(-top), added exactly below
     others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)
     return top + np.log1p(others + np.expm1(-top))
+
+
+def _softmax_and_gap(v: np.ndarray, v_label: np.ndarray, index) -> tuple[np.ndarray, np.ndarray]:
+    """softmax(v) and log sum_k e^(v_k - v_T) from one row maximum and one exponential.
+
+    With m the row maximum and e = e^(v - m): the sum without the label's term is taken
+    first (that entry set to 0), so a tiny loss log1p(others + e^(v_T - m) - 1) keeps its
+    relative precision when the label scores highest, as in :func:`_logsumexp_gap`.
+    """
+    e = v - v_label
+    e[index] = -np.inf
+    np.exp(e, out=e)  # may overflow to inf
+    others = _row_sum(e, axis=-1, keepdims=True)
+    if math.isfinite(others.sum()):  # no e^(v_k - v_T) overflowed: shift by v_T itself
+        e[index] = 1.0
+        e /= 1.0 + others
+        return e, np.log1p(others)
+    top = _row_max(v, axis=-1, keepdims=True)
+    e = np.exp(v - top)
+    shift = v_label - top  # <= 0
+    e[index] = 0.0
+    others = _row_sum(e, axis=-1, keepdims=True)
+    own = np.exp(shift)
+    e[index] = own[:, 0]
+    e /= others + own
+    return e, np.log1p(others + np.expm1(shift)) - shift
 
 
 def _step(u: np.ndarray, value_at_zero: float) -> np.ndarray:
@@ -170,15 +212,17 @@ class _Family:
     name: str
     func: Callable
     args: tuple[str, ...]
+    extra: str | None = None  # func also returns a second value, read by this name
 
 
 @dataclass(frozen=True)
 class _Plan:
     """From the scores to the loss and/or the gradient signal, evaluating only what is read.
 
-    ``final`` returns a tuple: the per-example loss first (when wanted), then the gradient
-    signal G = dL/dscores, either whole or as (rest, b) with G = rest + onehot * b, b being
-    added at the labels only (``split``).
+    ``final`` returns a tuple: the terms of the per-example loss first (when wanted: the
+    ``whole`` terms are arrays summed entirely, the ``rows`` terms one value per example),
+    then the gradient signal G = dL/dscores, either whole or as (rest, b) with
+    G = rest + onehot * b, b being added at the labels only (``split``).
     """
 
     families: tuple[_Family, ...]
@@ -188,6 +232,8 @@ class _Plan:
     loss: bool
     gradient: bool
     split: bool
+    whole: int = 0
+    rows: int = 0
 
 
 def _lambdify(expr: sp.Expr | sp.Tuple) -> tuple[Callable, tuple[str, ...]]:
@@ -226,24 +272,37 @@ def _reads(args: tuple[str, ...]) -> set[str]:
 def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
     label = model.label
     parts: list[sp.Expr] = []
+    whole: list[sp.Expr] = []
+    rows: list[sp.Expr] = []
     if loss is not None:
-        parts.append(stabilize(arrayify(sift(substitute_all(loss, model.assumptions)), label)))
+        whole, rows = _loss_terms(
+            stabilize(arrayify(sift(substitute_all(loss, model.assumptions)), label))
+        )
+        parts.extend(whole + rows)
     split = False
     if signal is not None:
         final = stabilize(arrayify(sift(substitute_all(signal, model.assumptions)), label))
         rest, at_label = _split_onehot(final)
         split = at_label is not None
         parts.extend((rest, at_label) if split else (final,))
+    stages = [
+        (_family_name(symbol), stabilize(arrayify(sift(definition), label)))
+        for symbol, definition in _stage_families(model)
+    ]
+    parts, fused = _fuse_softmax(parts, stages, _family_name(model.chain[-2]))
     final_func, final_args = _lambdify(sp.Tuple(*parts))
     compiled = []
-    for symbol, definition in _stage_families(model):
-        func, args = _lambdify(stabilize(arrayify(sift(definition), label)))
-        compiled.append(_Family(_family_name(symbol), func, args))
+    for name, expr in stages:
+        if name == fused:
+            args = tuple(a.name for a in _gap_args(_family_name(model.chain[-2])))
+            compiled.append(_Family(name, _softmax_and_gap, args, GAP.name))
+        else:
+            compiled.append(_Family(name, *_lambdify(expr)))
     # walk down from the final expression: a stage nothing reads is never evaluated
     needed, wanted = _reads(final_args), set(final_args)
     families = []
     for family in reversed(compiled):
-        if family.name in needed:
+        if family.name in needed or family.extra in needed:
             families.append(family)
             needed |= _reads(family.args)
             wanted |= set(family.args)
@@ -255,7 +314,43 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
         loss is not None,
         signal is not None,
         split,
+        len(whole),
+        len(rows),
     )
+
+
+def _gap_args(score: str) -> tuple[sp.Symbol, sp.Symbol, sp.Symbol]:
+    """The arguments of logsumexp_gap of the scores: z__all, z__label, the label index."""
+    return sp.Symbol(f"{score}__all"), sp.Symbol(f"{score}__label"), INDEX
+
+
+def _fuse_softmax(
+    parts: list[sp.Expr], stages: list[tuple[str, sp.Expr]], score: str
+) -> tuple[list[sp.Expr], str | None]:
+    """Loss and gradient of softmax together share one pass: when a stage is the softmax of
+    the scores and the loss reads logsumexp_gap of the same scores, both come from
+    :func:`_softmax_and_gap` (one row maximum, one exponential instead of two of each)."""
+    gap = logsumexp_gap(*_gap_args(score))
+    if not any(p.has(gap) for p in parts):
+        return parts, None
+    for name, expr in stages:
+        if expr == softmax(sp.Symbol(f"{score}__all")):
+            return [p.xreplace({gap: GAP}) for p in parts], name
+    return parts, None
+
+
+def _loss_terms(expr: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
+    """The per-example loss as terms to sum: c * rowsum(u) becomes c * u, summed over the
+    whole array at once (one reduction instead of a row sum and then a total); the other
+    terms stay one value per example."""
+    whole, rows = [], []
+    for term in expr.args if isinstance(expr, sp.Add) else (expr,):
+        factor, rest = term.as_independent(rowsum, as_Add=False)
+        if isinstance(rest, rowsum) and factor.is_number and rest.args[0].free_symbols:
+            whole.append(factor * rest.args[0])
+        else:
+            rows.append(term)
+    return whole, rows
 
 
 REDUCTIONS = (rowsum, logsumexp, logsumexp_gap, softmax)
@@ -307,6 +402,10 @@ def _full(value, shape: tuple[int, ...]) -> np.ndarray:
         return value
     value = np.asarray(value, dtype=float)
     return value if value.shape == shape else np.ascontiguousarray(np.broadcast_to(value, shape))
+
+
+def _whole_sum(value) -> float:
+    return float(value.sum())
 
 
 def _loss_sum(value, rows: int) -> float:
@@ -364,32 +463,40 @@ def _block_source(plan: _Plan, score: str, binary: bool) -> str:
     shape = f"{scores}.shape"
     for i, family in enumerate(plan.families):
         whole = family.name if binary else f"{family.name}__all"
-        lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
+        if family.extra:
+            computed = call(f"family{i}", family.args)
+            lines.append(f"    {var(whole)}, {var(family.extra)} = {computed}")
+        else:
+            lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
         if not binary and f"{family.name}__label" in wanted:
             label = var(f"{family.name}__label")
             lines.append(f"    {label} = {var(whole)}[rows, target][:, None]")
     lines.append(f"    out = {call('final', plan.final_args)}")
-    total = f"loss_sum(out[0], {scores}.shape[0])" if plan.loss else "None"
+    sums = [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
+        f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)
+    ]
+    total = " + ".join(sums) if plan.loss else "None"
     lines.append(f"    total = {total}")
     if not plan.gradient:
         lines.append(f"    return total, None, {scores}.sum()")
         return "\n".join(lines) + "\n"
-    lines.append(f"    g = full(out[{1 if plan.loss else 0}], {shape})")
+    lines.append(f"    g = full(out[{plan.whole + plan.rows}], {shape})")
     if plan.split:
         lines.append("    g = writable(g)")
         lines.append("    g[rows, target] += column(out[-1])")
-    lines.append("    grad = " + ("X.T @ g" if binary else "g.T @ X"))
-    lines.append(f"    return total, grad, {scores}.sum() + grad.sum()")
+    lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X") + f", {scores}.sum()")
     return "\n".join(lines) + "\n"
 
 
 def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
-    """The block function of :func:`_block_source`, with under- and invalid-value warnings
-    off (exp(-1e4) = 0 is the rounded answer; non-finite input is reported from the result)."""
+    """The block function of :func:`_block_source`, with floating-point warnings off:
+    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
+    one, and non-finite input is reported from the result."""
     namespace = {
         "arange": np.arange,
         "full": _full,
         "loss_sum": _loss_sum,
+        "whole_sum": _whole_sum,
         "onehot": _onehot,
         "writable": _writable,
         "column": _column,
@@ -397,7 +504,7 @@ def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
         **{f"family{i}": family.func for i, family in enumerate(plan.families)},
     }
     exec(compile(_block_source(plan, score, binary), "<derive block>", "exec"), namespace)
-    return np.errstate(under="ignore", invalid="ignore")(namespace["block"])
+    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["block"])
 
 
 class _Compiled:
@@ -411,8 +518,9 @@ class _Compiled:
     def run(self, params: np.ndarray, X: np.ndarray, target: np.ndarray):
         """(mean loss or None, gradient of the mean or None, a check sum) of validated inputs.
 
-        The check sum adds the scores and the gradient: the scores are finite exactly when
-        the parameters and X are (0 * inf is nan), so a finite sum means finite inputs."""
+        The check sum is the sum of the scores: they are finite exactly when the parameters
+        and X are (0 * nan and 0 * inf are nan), so a finite sum means finite inputs, and the
+        stable functions after them keep everything finite."""
         n = X.shape[0]
         if n <= ROWS_PER_BLOCK:
             total, grad, check = self.block(params, X, target)
