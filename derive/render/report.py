@@ -158,6 +158,7 @@ def check_view(report: Mapping[str, Any], typeset: Typeset | None = None) -> dic
         steps.append(row)
     summary = report.get("summary") or {}
     return {
+        "heading": _as_text(report.get("heading") or "Checking a hand-written derivation"),
         "file": _as_text(report.get("file")),
         "steps": steps,
         "refuted": [s for s in steps if s["verdict"] == "refuted"],
@@ -185,6 +186,8 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
             },
         )
     data["file"] = _shown(path)
+    if check_file is None:
+        data["heading"] = "The founding assignment, checked"
     return check_view(data, typeset)
 
 
