@@ -19,17 +19,28 @@ import pytest
 import derive
 
 ROOT = Path(__file__).resolve().parents[1]
+# every document of the examples and of the corpus, checked in one process, as JSON
+CORPUS = (
+    "import json, pathlib\n"
+    "from derive.checking import check_file\n"
+    "files = sorted(pathlib.Path('tests/check_corpus').rglob('*.[mt][de]*'))\n"
+    "for path in [*sorted(pathlib.Path('examples').glob('*.md')), *files]:\n"
+    "    print(json.dumps(check_file(path).to_dict(), sort_keys=True))\n"
+)
 COMMANDS = [
-    *(["show", name, "--format", "json", "--no-cache"] for name in derive.derivations()),
-    ["check", "examples/int305-assignment1.md", "--format", "json"],
-    ["check", "examples/softmax_derivation.md", "--format", "json"],
+    *(
+        ["-m", "derive", "show", name, "--format", "json", "--no-cache"]
+        for name in derive.derivations()
+    ),
+    ["-m", "derive", "check", "examples/int305-assignment1.md", "--format", "json"],
+    ["-c", CORPUS],
 ]
 
 
 def run(args: list[str], seed: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
     return subprocess.run(
-        [sys.executable, "-m", "derive", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -56,7 +67,7 @@ def idle() -> dict[str, subprocess.CompletedProcess]:
     return {" ".join(args): run(args, "1") for args in COMMANDS}
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[2:4]) or "corpus")
 def test_output_is_identical_under_load(args: list[str], idle) -> None:
     quiet = idle[" ".join(args)]
     assert quiet.returncode in (0, 1), quiet.stderr

@@ -19,7 +19,6 @@ budgets (:mod:`.budget`), so a verdict and its label are the same on every machi
 from derive.verify.decide import compare, verify_step
 from derive.verify.numeric import numeric_check
 from derive.verify.outcome import SYMPY_FAILURES, Outcome, Status
-from derive.verify.prove import prove
 from derive.verify.substitute import (
     apply_case,
     drop_index_ranges,
@@ -39,7 +38,6 @@ __all__ = [
     "evaluate_derivatives",
     "numeric_check",
     "per_example",
-    "prove",
     "substitute_all",
     "substitute_once",
     "verify_step",

@@ -57,8 +57,6 @@ def _reduce(expr: sp.Expr, method: str) -> sp.Expr:
 
 def canonical_dummies(expr: sp.Expr) -> sp.Expr:
     """Name every summation index by its nesting depth, so equal sums become equal atoms."""
-    if not expr.has(sp.Sum):
-        return expr
 
     def walk(e: sp.Expr, depth: int) -> sp.Expr:
         if isinstance(e, sp.Sum) and len(e.limits) == 1:
@@ -66,11 +64,14 @@ def canonical_dummies(expr: sp.Expr) -> sp.Expr:
             new = sp.Symbol(f"_sum{depth}", **index.assumptions0)
             body = walk(e.function.xreplace({index: new}), depth + 1)
             return sp.Sum(body, (new, low, high))
-        if not e.args or e.is_Atom:
+        if e.is_Atom or not e.args:
             return e
-        return e.func(*(walk(a, depth) for a in e.args))
+        args = [walk(a, depth) for a in e.args]
+        if all(a is b for a, b in zip(args, e.args, strict=True)):
+            return e  # nothing inside changed: no need to build it again
+        return e.func(*args)
 
-    return walk(expr, 0)
+    return walk(expr, 0) if expr.has(sp.Sum) else expr
 
 
 def levels(difference: sp.Expr, context: Context, case: Case | None) -> Iterator[sp.Expr]:

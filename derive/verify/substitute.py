@@ -125,29 +125,48 @@ def substitute_all(
     return expr
 
 
-def evaluate_derivatives(expr: sp.Expr, context: Context, prepare=None, depth: int = 0) -> sp.Expr:
+_VALUES: dict[tuple, sp.Expr] = {}  # derivatives already evaluated, by what they depend on
+_MAX_VALUES = 4096
+
+
+def evaluate_derivatives(expr: sp.Expr, context: Context, depth: int = 0) -> sp.Expr:
     """Replace every unevaluated derivative df/dv by its value, expanding f down to v.
 
-    The family of v is kept whole (differentiating y_T by z_k must not expand z_T);
-    ``prepare`` transforms f before differentiation (the numeric check writes out sums).
+    The family of v is kept whole (differentiating y_T by z_k must not expand z_T). A value
+    is remembered by the derivative and everything of the context it depends on.
     """
 
     def value(d: sp.Derivative) -> sp.Expr:
-        fact = lookup_fact(d, context)
-        if fact is not None and depth < 8:
-            return evaluate_derivatives(fact, context, prepare, depth + 1)
-        through_examples = _mean_of_examples(d, context)
-        if through_examples is not None:
-            return through_examples
-        keep = frozenset(base_key(v) for v in d.variables)
-        f = substitute_all(d.expr, context.definitions, keep, context=context)
-        # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k) is renamed
-        f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
-        if prepare is not None:
-            f = prepare(f)
-        return drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+        key = (
+            d,
+            depth,
+            context.definitions,
+            tuple(context.facts.items()),
+            tuple(sorted(context.index_bounds.items(), key=str)),
+            context.shared,
+        )
+        found = _VALUES.get(key)
+        if found is None:
+            if len(_VALUES) >= _MAX_VALUES:
+                _VALUES.clear()
+            found = _VALUES[key] = _derivative_value(d, context, depth)
+        return found
 
     return expr.replace(lambda e: isinstance(e, sp.Derivative), value)
+
+
+def _derivative_value(d: sp.Derivative, context: Context, depth: int) -> sp.Expr:
+    fact = lookup_fact(d, context)
+    if fact is not None and depth < 8:
+        return evaluate_derivatives(fact, context, depth + 1)
+    through_examples = _mean_of_examples(d, context)
+    if through_examples is not None:
+        return through_examples
+    keep = frozenset(base_key(v) for v in d.variables)
+    f = substitute_all(d.expr, context.definitions, keep, context=context)
+    # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k) is renamed
+    f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
+    return drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
 
 
 def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
