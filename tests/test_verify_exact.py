@@ -91,3 +91,20 @@ def test_expansion_estimate_counts_monomials():
 def test_the_checker_never_verifies_a_false_identity(text: str, verdict: str):
     (step,) = derive.check(text).steps
     assert step.verdict == verdict, step.detail
+
+
+def test_concrete_subscript_definitions_define_only_their_member():
+    p, zs = sp.IndexedBase("p"), sp.IndexedBase("z")
+    total = sp.exp(zs[1]) + sp.exp(zs[2])
+    context = Context(
+        definitions=(
+            derive.Definition(p[1], sp.exp(zs[1]) / total, "p_1"),
+            derive.Definition(p[2], sp.exp(zs[2]) / total, "p_2"),
+        )
+    )
+    assert compare(p[1] + p[2], sp.Integer(1), context).ok
+    assert compare(p[1], 1 / (1 + sp.exp(zs[2] - zs[1])), context).ok
+    assert compare(p[1], p[2], context).status == "refuted"
+    # numerically too: the compiled check reads p_1 and p_2 through their own definitions
+    assert numeric_check(p[1] + p[2], sp.Integer(1), context).status == "verified"
+    assert numeric_check(p[1] + p[2], sp.Integer(2), context).status == "refuted"

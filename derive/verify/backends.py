@@ -165,7 +165,9 @@ class _OnePoint:
         for condition, value in zip(conditions, values, strict=True):
             if condition:
                 return value
-        raise NotNumeric("no piece of a piecewise expression applies here")
+        if default is None:
+            raise NotNumeric("no piece of a piecewise expression applies here")
+        return default
 
 
 class ExactBackend(_OnePoint):

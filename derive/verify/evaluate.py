@@ -64,6 +64,8 @@ class Compiler:
         return node
 
     def _compile(self, expr: sp.Basic) -> Node:
+        if isinstance(expr, sp.MatrixExpr):
+            raise NotNumeric(f"the matrix {expr} is used whole; only its entries are numbers")
         for cls in type(expr).__mro__:
             handler = HANDLERS.get(cls)
             if handler is not None:
@@ -397,20 +399,40 @@ def _refuse(expr: sp.Basic) -> Node:
 
 @dataclass(frozen=True)
 class Definitions:
-    """Compiled definitions by family name: y -> ((), rhs), y_k -> ((k,), rhs)."""
+    """Compiled definitions by family name: y -> ((), rhs); y_k -> ((k,), rhs); p_1 -> ((1,), rhs).
 
-    table: Mapping[str, tuple[tuple[sp.Symbol, ...], Node]]
+    A family may have several: concrete indices (p_1, p_2) must match, symbolic ones bind.
+    """
+
+    table: Mapping[str, tuple[tuple[tuple[sp.Expr, ...], Node], ...]]
 
     @classmethod
     def of(cls, context: Context, compiler: Compiler) -> Definitions:
-        table = {}
+        table: dict[str, list] = {}
         for d in context.definitions:
             if isinstance(d.lhs, sp.Indexed):
-                if all(isinstance(i, sp.Symbol) for i in d.lhs.indices):
-                    table[str(d.lhs.base.label)] = (tuple(d.lhs.indices), compiler(d.rhs))
+                indices = tuple(d.lhs.indices)
+                if all(isinstance(i, (sp.Symbol, sp.Integer)) for i in indices):
+                    table.setdefault(str(d.lhs.base.label), []).append((indices, compiler(d.rhs)))
             elif isinstance(d.lhs, sp.Symbol):
-                table[d.lhs.name] = ((), compiler(d.rhs))
-        return cls(table)
+                table.setdefault(d.lhs.name, []).append(((), compiler(d.rhs)))
+        return cls({name: tuple(found) for name, found in table.items()})
+
+    def find(self, name: str, at: tuple[int, ...]) -> tuple[dict[sp.Symbol, int], Node] | None:
+        """The definition that covers name[at], with the values its own indices take."""
+        for pattern, rhs in self.table.get(name, ()):
+            if len(pattern) != len(at):
+                continue
+            bound: dict[sp.Symbol, int] = {}
+            for index, value in zip(pattern, at, strict=True):
+                if isinstance(index, sp.Integer):
+                    if int(index) != value:
+                        break
+                elif bound.setdefault(index, value) != value:
+                    break
+            else:
+                return bound, rhs
+        return None
 
 
 @dataclass
@@ -447,14 +469,14 @@ class Run:
             key = (name, indices, None)
         if key in self.memo:
             return self.memo[key]
-        found = self.definitions.table.get(name) if self.definitions is not None else None
-        if found is not None and len(found[0]) == len(indices):
+        found = self.definitions.find(name, indices) if self.definitions is not None else None
+        if found is not None:
             if self.depth > 64:
                 raise NotNumeric(f"the definitions of {name} refer to each other without end")
-            lhs_indices, rhs = found
+            bound, rhs = found
             self.depth += 1
             try:
-                value = rhs(self, dict(zip(lhs_indices, indices, strict=True)), key[2])
+                value = rhs(self, bound, key[2])
             finally:
                 self.depth -= 1
         else:

@@ -93,11 +93,11 @@ def substitute_once(
             lhs = d.lhs
 
             def member(e, lhs=lhs):
-                return isinstance(e, sp.Indexed) and e.base == lhs.base
+                return isinstance(e, sp.Indexed) and _covers(lhs, e)
 
             def expand(e, lhs=lhs, rhs=d.rhs):
                 fresh = rename_bound(rhs, set().union(*(i.free_symbols for i in e.indices)))
-                return fresh.xreplace(dict(zip(lhs.indices, e.indices, strict=True)))
+                return fresh.xreplace(_index_map(lhs, e))
 
             expr = expr.replace(member, expand)
         else:
@@ -107,6 +107,29 @@ def substitute_once(
         expr = expr.xreplace(inserted).xreplace(plain)
         restore.update({v: k for k, v in inserted.items()})
     return expr.xreplace(restore)
+
+
+def _covers(lhs: sp.Indexed, e: sp.Indexed) -> bool:
+    """Whether the definition of lhs (y_k, or p_1 with a concrete index) defines member e."""
+    if e.base != lhs.base or len(e.indices) != len(lhs.indices):
+        return False
+    mapping: dict[sp.Expr, sp.Expr] = {}
+    for mine, theirs in zip(lhs.indices, e.indices, strict=True):
+        if isinstance(mine, sp.Symbol):
+            if mapping.setdefault(mine, theirs) != theirs:
+                return False
+        elif mine != theirs:
+            return False
+    return True
+
+
+def _index_map(lhs: sp.Indexed, e: sp.Indexed) -> dict[sp.Expr, sp.Expr]:
+    """The definition's own index symbols, mapped to the indices of the member e."""
+    return {
+        mine: theirs
+        for mine, theirs in zip(lhs.indices, e.indices, strict=True)
+        if isinstance(mine, sp.Symbol)
+    }
 
 
 def substitute_all(
@@ -125,48 +148,48 @@ def substitute_all(
     return expr
 
 
-_VALUES: dict[tuple, sp.Expr] = {}  # derivatives already evaluated, by what they depend on
-_MAX_VALUES = 4096
+_DIFFERENTIATED: dict[tuple, sp.Expr] = {}  # d/dv f with f expanded, by what it depends on
+_MAX_DIFFERENTIATED = 4096
 
 
 def evaluate_derivatives(expr: sp.Expr, context: Context, depth: int = 0) -> sp.Expr:
     """Replace every unevaluated derivative df/dv by its value, expanding f down to v.
 
-    The family of v is kept whole (differentiating y_T by z_k must not expand z_T). A value
-    is remembered by the derivative and everything of the context it depends on.
+    A verified derivative (a fact) is reused; otherwise f is expanded through its definitions,
+    keeping the family of v whole (differentiating y_T by z_k must not expand z_T).
     """
 
     def value(d: sp.Derivative) -> sp.Expr:
-        key = (
-            d,
-            depth,
-            context.definitions,
-            tuple(context.facts.items()),
-            tuple(sorted(context.index_bounds.items(), key=str)),
-            context.shared,
-        )
-        found = _VALUES.get(key)
-        if found is None:
-            if len(_VALUES) >= _MAX_VALUES:
-                _VALUES.clear()
-            found = _VALUES[key] = _derivative_value(d, context, depth)
-        return found
+        fact = lookup_fact(d, context)
+        if fact is not None and depth < 8:
+            return evaluate_derivatives(fact, context, depth + 1)
+        through_examples = _mean_of_examples(d, context)
+        if through_examples is not None:
+            return through_examples
+        return _differentiate(d, context)
 
     return expr.replace(lambda e: isinstance(e, sp.Derivative), value)
 
 
-def _derivative_value(d: sp.Derivative, context: Context, depth: int) -> sp.Expr:
-    fact = lookup_fact(d, context)
-    if fact is not None and depth < 8:
-        return evaluate_derivatives(fact, context, depth + 1)
-    through_examples = _mean_of_examples(d, context)
-    if through_examples is not None:
-        return through_examples
-    keep = frozenset(base_key(v) for v in d.variables)
-    f = substitute_all(d.expr, context.definitions, keep, context=context)
-    # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k) is renamed
-    f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
-    return drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
+    """d/dv f with f's definitions substituted; remembered, since a derivation asks often."""
+    key = (
+        d,
+        context.definitions,
+        tuple(sorted(context.index_bounds.items(), key=str)),
+        context.shared,
+    )
+    found = _DIFFERENTIATED.get(key)
+    if found is None:
+        keep = frozenset(base_key(v) for v in d.variables)
+        f = substitute_all(d.expr, context.definitions, keep, context=context)
+        # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
+        f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
+        found = drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+        if len(_DIFFERENTIATED) >= _MAX_DIFFERENTIATED:
+            _DIFFERENTIATED.clear()
+        _DIFFERENTIATED[key] = found
+    return found
 
 
 def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
