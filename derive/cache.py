@@ -57,8 +57,11 @@ def _path(entry_key: str, kind: str) -> Path:
     return cache_dir() / f"{entry_key}.{kind}.json"
 
 
-def _checksum(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+def _canonical(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -78,7 +81,7 @@ def load(entry_key: str, kind: str) -> Any | None:
     ):
         return None
     try:
-        if entry.get("sha256") != _checksum(entry["payload"]):
+        if entry.get("sha256") != _digest(_canonical(entry["payload"])):
             return None
     except (TypeError, ValueError):
         return None
@@ -88,23 +91,22 @@ def load(entry_key: str, kind: str) -> Any | None:
 def store(entry_key: str, kind: str, payload: Any) -> None:
     """Write an entry atomically; any failure to write leaves the cache as it was."""
     folder = cache_dir()
-    entry = {
-        "format": FORMAT,
-        "key": entry_key,
-        "kind": kind,
-        "sha256": _checksum(payload),
-        "payload": payload,
-    }
     try:
+        text = _canonical(payload)
+        header = json.dumps(
+            {"format": FORMAT, "key": entry_key, "kind": kind, "sha256": _digest(text)},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         folder.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
-    except OSError:
+    except (OSError, ValueError, TypeError):
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(entry, f, sort_keys=True, separators=(",", ":"))
+            f.write(header[:-1] + ',"payload":' + text + "}")
         os.replace(temporary, _path(entry_key, kind))
-    except (OSError, ValueError, TypeError):
+    except OSError:
         try:
             os.unlink(temporary)
         except OSError:

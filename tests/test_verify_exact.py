@@ -5,6 +5,8 @@ from __future__ import annotations
 import mpmath
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.context import Context
@@ -108,3 +110,37 @@ def test_concrete_subscript_definitions_define_only_their_member():
     # numerically too: the compiled check reads p_1 and p_2 through their own definitions
     assert numeric_check(p[1] + p[2], sp.Integer(1), context).status == "verified"
     assert numeric_check(p[1] + p[2], sp.Integer(2), context).status == "refuted"
+
+
+coefficients = st.integers(-30, 30).map(lambda k: sp.Integer(10) ** k)
+powers = st.integers(1, 6)
+
+
+@st.composite
+def polynomials(draw) -> tuple[sp.Expr, sp.Expr]:
+    """A product of a few sums with huge and tiny coefficients, and the same product multiplied
+    out; sometimes times a high power that puts it beyond the proof budget, where only the
+    numeric check can decide (and float64 loses every digit to cancellation)."""
+    factors = []
+    for _ in range(draw(st.integers(1, 3))):
+        a, b, c = (draw(coefficients) for _ in range(3))
+        factors.append((a * x + b * y + c) ** draw(powers))
+    small = sp.Mul(*factors)
+    big = (x + y + z + 1) ** draw(st.integers(200, 300)) if draw(st.booleans()) else sp.S.One
+    return small * big, sp.expand(small) * big
+
+
+@settings(max_examples=15, deadline=None)
+@given(polynomials())
+def test_a_true_identity_is_never_refuted(pair: tuple[sp.Expr, sp.Expr]):
+    outcome = compare(*pair, PLAIN)
+    assert outcome.status in ("proved", "verified"), outcome
+
+
+@settings(max_examples=15, deadline=None)
+@given(polynomials(), st.integers(-40, 10))
+def test_a_false_identity_is_never_verified(pair: tuple[sp.Expr, sp.Expr], k: int):
+    # 10^k y more, however small next to the rest, is never "equal"
+    left, right = pair
+    outcome = compare(left, right + sp.Integer(10) ** k * y, PLAIN)
+    assert outcome.status == "refuted", outcome

@@ -116,6 +116,8 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, context: Context, case: Case | None = None
                 value = _reduce(candidate, method)
             except SYMPY_FAILURES:
                 continue
+            if value.is_number:
+                value = value.doit()  # cancel can leave numbers unadded: -1/100 + 1/100
             label = method if depth == 0 else f"{method}, definitions substituted"
             if value == 0:
                 return Proof(label)
