@@ -271,79 +271,103 @@ def _unevaluated(c: Compiler, expr: sp.UnevaluatedExpr) -> Node:
 
 
 # --- matrices ---------------------------------------------------------------------------
+# A matrix is evaluated lazily, entry by entry: entry (i, j) of A B costs one row of A and one
+# column of B, so an entry of (1/N) G^T X never computes the rest of G.
 
-Matrix = tuple[tuple[Any, ...], ...]
+
+@dataclass(frozen=True)
+class Matrix:
+    """The shape of a matrix at concrete sizes, and how to get entry (row, column), 0-based."""
+
+    rows: int
+    cols: int
+    entry: Callable[[int, int], Any]
+
+
+MatrixNode = Callable[["Run", Env, "int | None"], Matrix]
 ROW, COLUMN = sp.Dummy("row", integer=True), sp.Dummy("column", integer=True)
 
 
-def _matrix(c: Compiler, expr: sp.MatrixExpr) -> Callable[[Run, Env, int | None], Matrix]:
+def _matrix(c: Compiler, expr: sp.MatrixExpr) -> MatrixNode:
     if isinstance(expr, sp.MatrixSymbol):
-        build = c.context.matrices.get(expr.name)
-        if build is None:
-            raise NotNumeric(f"no entries known for matrix {expr.name}")
-        entry = c(build(ROW + 1, COLUMN + 1))
-        rows, cols = c(expr.shape[0]), c(expr.shape[1])
-
-        def symbol(run: Run, env: Env, ex: int | None) -> Matrix:
-            m, n = _integer(rows(run, env, ex)), _integer(cols(run, env, ex))
-            run.spend(m * n)
-            return tuple(
-                tuple(entry(run, {**env, ROW: r, COLUMN: q}, ex) for q in range(n))
-                for r in range(m)
-            )
-
-        return symbol
+        return _matrix_symbol(c, expr)
     if isinstance(expr, sp.Transpose):
         inner = _matrix(c, expr.args[0])
-        return lambda run, env, ex: tuple(zip(*inner(run, env, ex), strict=True))
+
+        def transpose(run: Run, env: Env, ex: int | None) -> Matrix:
+            m = inner(run, env, ex)
+            return Matrix(m.cols, m.rows, lambda i, j: m.entry(j, i))
+
+        return transpose
     if isinstance(expr, sp.MatMul):
         scalars = [c(a) for a in expr.args if not getattr(a, "is_Matrix", False)]
-        matrices = [_matrix(c, a) for a in expr.args if getattr(a, "is_Matrix", False)]
+        factors = [_matrix(c, a) for a in expr.args if getattr(a, "is_Matrix", False)]
 
         def matmul(run: Run, env: Env, ex: int | None) -> Matrix:
-            product = matrices[0](run, env, ex)
-            for f in matrices[1:]:
+            product = factors[0](run, env, ex)
+            for f in factors[1:]:
                 product = _product(run, product, f(run, env, ex))
-            for s in scalars:
-                value = s(run, env, ex)
-                product = tuple(tuple(value * v for v in row) for row in product)
-            return product
+            if not scalars:
+                return product
+            scale = scalars[0](run, env, ex)
+            for s in scalars[1:]:
+                scale = scale * s(run, env, ex)
+            m = product
+            return Matrix(m.rows, m.cols, lambda i, j: scale * m.entry(i, j))
 
         return matmul
     if isinstance(expr, sp.MatAdd):
         parts = [_matrix(c, a) for a in expr.args]
 
         def matadd(run: Run, env: Env, ex: int | None) -> Matrix:
-            first, *rest = (f(run, env, ex) for f in parts)
-            for m in rest:
-                first = tuple(
-                    tuple(a + b for a, b in zip(r1, r2, strict=True))
-                    for r1, r2 in zip(first, m, strict=True)
-                )
-            return first
+            ms = [f(run, env, ex) for f in parts]
+            if len({(m.rows, m.cols) for m in ms}) != 1:
+                raise NotNumeric("matrix sizes do not match")
+
+            def entry(i: int, j: int):
+                total = ms[0].entry(i, j)
+                for m in ms[1:]:
+                    total = total + m.entry(i, j)
+                return total
+
+            return Matrix(ms[0].rows, ms[0].cols, entry)
 
         return matadd
     if isinstance(expr, sp.MatrixBase):
         entries = [[c(expr[r, q]) for q in range(expr.cols)] for r in range(expr.rows)]
-        return lambda run, env, ex: tuple(tuple(f(run, env, ex) for f in row) for row in entries)
+        return lambda run, env, ex: Matrix(
+            expr.rows, expr.cols, lambda i, j: entries[i][j](run, env, ex)
+        )
     raise NotNumeric(f"cannot evaluate the matrix expression {type(expr).__name__} numerically")
 
 
+def _matrix_symbol(c: Compiler, expr: sp.MatrixSymbol) -> MatrixNode:
+    """A matrix whose entries the context defines (G_ik = dL/dz_k of example i)."""
+    build = c.context.matrices.get(expr.name)
+    if build is None:
+        raise NotNumeric(f"no entries known for matrix {expr.name}")
+    entry = c(build(ROW + 1, COLUMN + 1))
+    rows, cols = c(expr.shape[0]), c(expr.shape[1])
+
+    def symbol(run: Run, env: Env, ex: int | None) -> Matrix:
+        m, n = _integer(rows(run, env, ex)), _integer(cols(run, env, ex))
+        return Matrix(m, n, lambda i, j: entry(run, {**env, ROW: i, COLUMN: j}, ex))
+
+    return symbol
+
+
 def _product(run: Run, a: Matrix, b: Matrix) -> Matrix:
-    if len(a[0]) != len(b):
+    if a.cols != b.rows:
         raise NotNumeric("matrix sizes do not match")
-    run.spend(len(a) * len(b[0]) * len(b))
-    columns = list(zip(*b, strict=True))
-    out = []
-    for row in a:
-        new = []
-        for col in columns:
-            total = row[0] * col[0]
-            for x, y in zip(row[1:], col[1:], strict=True):
-                total = total + x * y
-            new.append(total)
-        out.append(tuple(new))
-    return tuple(out)
+
+    def entry(i: int, j: int):
+        run.spend(a.cols)
+        total = a.entry(i, 0) * b.entry(0, j)
+        for k in range(1, a.cols):
+            total = total + a.entry(i, k) * b.entry(k, j)
+        return total
+
+    return Matrix(a.rows, b.cols, entry)
 
 
 def _matrix_element(c: Compiler, expr: MatrixElement) -> Node:
@@ -353,9 +377,9 @@ def _matrix_element(c: Compiler, expr: MatrixElement) -> Node:
     def element(run: Run, env: Env, ex: int | None):
         r, q = _integer(i(run, env, ex)), _integer(j(run, env, ex))
         matrix = parent(run, env, ex)
-        if not (0 <= r < len(matrix) and 0 <= q < len(matrix[0])):
+        if not (0 <= r < matrix.rows and 0 <= q < matrix.cols):
             raise NotNumeric(f"entry ({r + 1}, {q + 1}) is outside the matrix")
-        return matrix[r][q]
+        return matrix.entry(r, q)
 
     return element
 
