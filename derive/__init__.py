@@ -5,7 +5,14 @@
 ['logistic', 'softmax', 'svm']
 >>> d = derive.derivation("logistic")      # every step proved or numerically checked
 >>> grad = derive.gradient_function("logistic")   # NumPy, from the derived result
+
+Names are imported when first used, so ``import derive`` does not load SymPy.
 """
+
+import sys
+import types
+from importlib import import_module
+from typing import Any
 
 from derive.api import (
     derivation,
@@ -17,8 +24,43 @@ from derive.api import (
     value_and_grad_function,
 )
 from derive.errors import DeriveError, InputError, NoRuleError, VerificationError
-from derive.model import Model, Rewrite, Stage
-from derive.steps import Case, Definition, Derivation, Section, Step, Verification
+
+_LAZY = {
+    "Model": "derive.model",
+    "Rewrite": "derive.model",
+    "Stage": "derive.model",
+    "Case": "derive.steps",
+    "Definition": "derive.steps",
+    "Derivation": "derive.steps",
+    "Section": "derive.steps",
+    "Step": "derive.steps",
+    "Verification": "derive.steps",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule derive.model must not hide the function derive.model."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "model" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def check(text: str, *, source: str = "<text>"):

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a derivation, every step with its verification")
     show.add_argument("name")
     show.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    show.add_argument(
+        "--no-cache", action="store_true", help="derive and verify again, ignoring the cache"
+    )
     table = sub.add_parser("table", help="the SVM-versus-softmax table of the assignment")
     table.add_argument("--format", choices=("text", "json"), default="text")
     report = sub.add_parser("report", help="build the PDF report")
@@ -59,29 +62,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list(args) -> int:
-    from derive.api import derivations
+    from derive.models import CATALOGUE
 
-    for name in derivations():
-        print(f"{name:10} {_title(name)}")
+    for name, title in CATALOGUE.items():
+        print(f"{name:10} {title}")
     return 0
 
 
-def _title(name: str) -> str:
-    from derive.api import model
-
-    return model(name).title
-
-
 def _show(args) -> int:
-    from derive.api import derivation
+    from derive.api import rendered
 
-    d = derivation(args.name)
-    if args.format == "json":
-        print(json.dumps(d.to_dict(), indent=2))
-    elif args.format == "latex":
-        print(d.latex())
-    else:
-        print(d.text())
+    print(rendered(args.name, args.format, use_cache=not args.no_cache))
     return 0
 
 

@@ -65,6 +65,22 @@ class Model:
     def parameter(self) -> sp.Expr:
         return self.chain[-1]
 
+    def content(self) -> tuple:
+        """Everything the derivation depends on, as plain values (what a cache key hashes)."""
+        return (
+            self.name,
+            self.title,
+            self.summary,
+            tuple((s.symbol, s.expr, s.name) for s in self.stages),
+            self.chain,
+            tuple((d.lhs, d.rhs, d.description) for d in self.assumptions),
+            tuple((r.pattern, r.result, r.reason) for r in self.rewrites),
+            self.label,
+            tuple(sorted(((str(k), k, v) for k, v in self.index_bounds.items()), key=str)),
+            tuple(sorted(self.domains.items())),
+            self.notes,
+        )
+
     def definitions(self) -> tuple[Definition, ...]:
         return tuple(stage.definition() for stage in self.stages) + self.assumptions
 

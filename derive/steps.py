@@ -33,8 +33,10 @@ class Verification:
         text = f"checked numerically at {self.points} random points"
         if self.sizes:
             text += " with sizes " + ", ".join(str(s) for s in self.sizes)
+        if self.detail:
+            text += f", {self.detail}"
         if self.max_error is not None:
-            text += f", largest relative difference {self.max_error:.1e}"
+            text += f"; largest float64 relative difference {self.max_error:.1e}"
         return text
 
     def short(self) -> str:

@@ -11,3 +11,8 @@ def test_check_is_a_function_after_importing_the_checker_package():
     assert callable(derive.check)
     report = derive.check("$$ (a+b)^2 = a^2 + 2ab + b^2 $$")
     assert [s.verdict for s in report.steps] == ["proved"]
+
+
+def test_model_stays_a_function_after_importing_the_model_module():
+    importlib.import_module("derive.model")
+    assert callable(derive.model) and derive.model("svm").name == "svm"

@@ -1,4 +1,5 @@
-"""Experiment results on disk, keyed by everything that decides them.
+"""Experiment results on disk (beside the derivations of :mod:`derive.cache`), keyed by
+everything that decides them.
 
 The key hashes the settings, the versions of derive, NumPy, SciPy and scikit-learn, and the
 source of the modules that compute the results, so a change to any of them is a new entry and
@@ -15,18 +16,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from derive.cache import cache_dir
 from derive.experiments.run import Settings, run_experiments
 
 PACKAGE = Path(__file__).resolve().parents[1]
 SOURCES = ("experiments/*.py", "numeric/compiled.py", "numeric/reference.py")
-
-
-def cache_dir() -> Path:
-    """$DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
-    if os.environ.get("DERIVE_CACHE_DIR"):
-        return Path(os.environ["DERIVE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "derive"
 
 
 def cache_key(settings: Settings) -> str:

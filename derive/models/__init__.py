@@ -1,6 +1,32 @@
-"""The built-in models of the founding assignment; each is plain data for the engine."""
+"""The built-in models; each is plain data for the engine, in a module named after it.
 
-from derive.model import Model
-from derive.models import logistic, softmax, svm
+``CATALOGUE`` names them with their titles without building them (no SymPy import), so that
+`derive list` stays instant; :func:`builtin` imports the one asked for.
+"""
 
-MODELS: dict[str, Model] = {m.name: m for m in (logistic.MODEL, softmax.MODEL, svm.MODEL)}
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from derive.model import Model
+
+CATALOGUE: dict[str, str] = {
+    "logistic": "Logistic regression",
+    "softmax": "Softmax regression",
+    "svm": "Multiclass SVM (hinge) loss",
+}
+
+
+def builtin(name: str) -> Model:
+    """The built-in model called ``name`` (KeyError for another name)."""
+    if name not in CATALOGUE:
+        raise KeyError(name)
+    return import_module(f"derive.models.{name}").MODEL
+
+
+def __getattr__(name: str):
+    if name == "MODELS":  # every built-in, built: {name: Model}
+        return {n: builtin(n) for n in CATALOGUE}
+    raise AttributeError(f"module 'derive.models' has no attribute {name!r}")

@@ -4,6 +4,7 @@ import sympy as sp
 
 from derive.functions import sigmoid
 from derive.model import Model, Stage
+from derive.models import CATALOGUE
 
 j, jp = sp.symbols("j j'", integer=True, positive=True)
 D = sp.Symbol("D", integer=True, positive=True)
@@ -12,7 +13,7 @@ z, y, t, L = sp.symbols("z y t L")
 
 MODEL = Model(
     name="logistic",
-    title="Logistic regression",
+    title=CATALOGUE["logistic"],
     summary="Binary classification with a linear score, the sigmoid and the cross-entropy loss.",
     stages=(
         Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),

@@ -3,6 +3,7 @@
 import sympy as sp
 
 from derive.model import Model, Rewrite, Stage
+from derive.models import CATALOGUE
 from derive.steps import Definition
 
 k, kp, T, j, jp = sp.symbols("k k' T j j'", integer=True, positive=True)
@@ -14,7 +15,7 @@ a = sp.Wild("a")
 
 MODEL = Model(
     name="softmax",
-    title="Softmax regression",
+    title=CATALOGUE["softmax"],
     summary="K-class classification with linear scores, the softmax and the cross-entropy loss.",
     stages=(
         Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores"),

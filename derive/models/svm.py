@@ -3,6 +3,7 @@
 import sympy as sp
 
 from derive.model import Model, Stage
+from derive.models import CATALOGUE
 
 j, k, c, d, dp = sp.symbols("j k y_i d d'", integer=True, positive=True)
 K, D = sp.symbols("K D", integer=True, positive=True)
@@ -12,7 +13,7 @@ hinge = sp.Max(0, s[k] - s[c] + 1)
 
 MODEL = Model(
     name="svm",
-    title="Multiclass SVM (hinge) loss",
+    title=CATALOGUE["svm"],
     summary="K-class classification with linear scores and the multiclass hinge loss, margin 1.",
     stages=(
         Stage(s[j], sp.Sum(W[j, dp] * x[dp], (dp, 1, D)), "linear scores"),
