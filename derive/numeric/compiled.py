@@ -32,7 +32,8 @@ step = sp.Function("step")
 softmax = sp.Function("softmax")
 logsumexp_gap = sp.Function("logsumexp_gap")
 ONEHOT = sp.Symbol("onehot__")
-# (rows, labels): the entries of the correct classes, for functions that read or skip them
+# flat indices (row * K + label) of the correct classes, for functions that read or skip them:
+# one-dimensional indexing costs a third of indexing by (rows, labels)
 INDEX = sp.Symbol("index__")
 # logsumexp_gap of the scores when computed together with their softmax
 GAP = sp.Symbol("gap__")
@@ -60,7 +61,7 @@ def _logsumexp_gap(v: np.ndarray, v_label: np.ndarray, index) -> np.ndarray:
     maximum is needed unless some e^(v_k - v_T) overflows; then the shifted form is used.
     """
     gap = v - v_label  # z_k - z_T
-    gap[index] = -np.inf
+    gap.put(index, -np.inf)
     others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)  # may overflow to inf
     if math.isfinite(others.sum()):
         return np.log1p(others)
@@ -72,7 +73,7 @@ def _logsumexp_gap_shifted(v: np.ndarray, v_label: np.ndarray, index) -> np.ndar
     gap = v - v_label  # z_k - z_T
     top = _row_max(gap, axis=-1, keepdims=True)  # >= 0; 0 when the label scores highest
     gap -= top
-    gap[index] = -np.inf  # the label's own term is e^(-top), added exactly below
+    gap.put(index, -np.inf)  # the label's own term is e^(-top), added exactly below
     others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)
     return top + np.log1p(others + np.expm1(-top))
 
@@ -85,20 +86,20 @@ def _softmax_and_gap(v: np.ndarray, v_label: np.ndarray, index) -> tuple[np.ndar
     relative precision when the label scores highest, as in :func:`_logsumexp_gap`.
     """
     e = v - v_label
-    e[index] = -np.inf
+    e.put(index, -np.inf)
     np.exp(e, out=e)  # may overflow to inf
     others = _row_sum(e, axis=-1, keepdims=True)
     if math.isfinite(others.sum()):  # no e^(v_k - v_T) overflowed: shift by v_T itself
-        e[index] = 1.0
+        e.put(index, 1.0)
         e /= 1.0 + others
         return e, np.log1p(others)
     top = _row_max(v, axis=-1, keepdims=True)
     e = np.exp(v - top)
     shift = v_label - top  # <= 0
-    e[index] = 0.0
+    e.put(index, 0.0)
     others = _row_sum(e, axis=-1, keepdims=True)
     own = np.exp(shift)
-    e[index] = own[:, 0]
+    e.put(index, own[:, 0])
     e /= others + own
     return e, np.log1p(others + np.expm1(shift)) - shift
 
@@ -119,8 +120,11 @@ def _softmax(v: np.ndarray) -> np.ndarray:
 
 def _sigmoid(u: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-u) from e^-|u| only, so that no exponential overflows (as the reference)."""
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.abs(u)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    total = 1.0 + e
+    return np.where(u >= 0, 1.0 / total, e / total)
 
 
 NUMPY_FUNCTIONS = {
@@ -235,6 +239,7 @@ class _Plan:
     split: bool
     whole: int = 0
     rows: int = 0
+    constant: float = 0.0  # the per-example loss's constant term, added N times
 
 
 def _lambdify(expr: sp.Expr | sp.Tuple) -> tuple[Callable, tuple[str, ...]]:
@@ -275,10 +280,14 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
     parts: list[sp.Expr] = []
     whole: list[sp.Expr] = []
     rows: list[sp.Expr] = []
+    constant = 0.0
     if loss is not None:
         whole, rows = _loss_terms(
             stabilize(arrayify(sift(substitute_all(loss, model.assumptions)), label))
         )
+        numbers = [term for term in rows if term.is_number]
+        rows = [term for term in rows if not term.is_number]
+        constant = float(sum(numbers, sp.S.Zero))
         parts.extend(whole + rows)
     split = False
     if signal is not None:
@@ -317,6 +326,7 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
         split,
         len(whole),
         len(rows),
+        constant,
     )
 
 
@@ -423,14 +433,19 @@ def _column(value):
     return value[:, 0] if type(value) is np.ndarray and value.ndim == 2 else value
 
 
-def _onehot(scores: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _onehot(scores: np.ndarray, flat: np.ndarray) -> np.ndarray:
     onehot = np.zeros_like(scores)
-    onehot[rows, labels] = 1.0
+    onehot.put(flat, 1.0)
     return onehot
 
 
-def _writable(value: np.ndarray) -> np.ndarray:
-    return value if value.flags.writeable else value.copy()
+def _add_at_labels(value: np.ndarray, flat: np.ndarray, extra) -> np.ndarray:
+    """value with extra added at the labels; value is copied first unless it is ours to
+    change (writable and contiguous, so that its flat view is the array itself)."""
+    if not (value.flags.writeable and value.flags.c_contiguous):
+        value = np.array(value, order="C")
+    value.reshape(-1)[flat] += _column(extra)
+    return value
 
 
 def _block_source(plan: _Plan, score: str, binary: bool) -> str:
@@ -454,13 +469,14 @@ def _block_source(plan: _Plan, score: str, binary: bool) -> str:
     else:
         scores = var(f"{score}__all")
         lines.append(f"    {scores} = X @ params.T")
-        lines.append(f"    rows = arange({scores}.shape[0])")
+        lines.append(f"    n, k = {scores}.shape")
+        lines.append("    flat = arange(0, n * k, k) + target")
         if f"{score}__label" in wanted:
-            lines.append(f"    {var(score + '__label')} = {scores}[rows, target][:, None]")
+            lines.append(f"    {var(score + '__label')} = {scores}.take(flat)[:, None]")
         if INDEX.name in wanted:
-            lines.append(f"    {var(INDEX.name)} = (rows, target)")
+            lines.append(f"    {var(INDEX.name)} = flat")
         if ONEHOT.name in wanted:
-            lines.append(f"    {var(ONEHOT.name)} = onehot({scores}, rows, target)")
+            lines.append(f"    {var(ONEHOT.name)} = onehot({scores}, flat)")
     shape = f"{scores}.shape"
     for i, family in enumerate(plan.families):
         whole = family.name if binary else f"{family.name}__all"
@@ -471,20 +487,20 @@ def _block_source(plan: _Plan, score: str, binary: bool) -> str:
             lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
         if not binary and f"{family.name}__label" in wanted:
             label = var(f"{family.name}__label")
-            lines.append(f"    {label} = {var(whole)}[rows, target][:, None]")
+            lines.append(f"    {label} = {var(whole)}.take(flat)[:, None]")
     lines.append(f"    out = {call('final', plan.final_args)}")
-    sums = [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
+    sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
+    sums += [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
         f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)
     ]
-    total = " + ".join(sums) if plan.loss else "None"
+    total = (" + ".join(sums) or "0.0") if plan.loss else "None"
     lines.append(f"    total = {total}")
     if not plan.gradient:
         lines.append(f"    return total, None, {scores}.sum()")
         return "\n".join(lines) + "\n"
     lines.append(f"    g = full(out[{plan.whole + plan.rows}], {shape})")
     if plan.split:
-        lines.append("    g = writable(g)")
-        lines.append("    g[rows, target] += column(out[-1])")
+        lines.append("    g = add_at_labels(g, flat, out[-1])")
     lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X") + f", {scores}.sum()")
     return "\n".join(lines) + "\n"
 
@@ -499,8 +515,7 @@ def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
         "loss_sum": _loss_sum,
         "whole_sum": _whole_sum,
         "onehot": _onehot,
-        "writable": _writable,
-        "column": _column,
+        "add_at_labels": _add_at_labels,
         "final": plan.final,
         **{f"family{i}": family.func for i, family in enumerate(plan.families)},
     }
