@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_derive.py
 	$(PY) benchmarks/bench_check.py
 	$(PY) benchmarks/bench_verify.py
+	$(PY) benchmarks/bench_callables.py
 
 REPORT_INPUTS := $(SOURCES) $(wildcard examples/*.md) $(CHECK)
 

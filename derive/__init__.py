@@ -21,6 +21,7 @@ from derive.api import (
     gradient_function,
     loss_function,
     model,
+    value_and_grad_function,
 )
 from derive.errors import DeriveError, InputError, NoRuleError, VerificationError
 
@@ -90,5 +91,6 @@ __all__ = [
     "gradient_function",
     "loss_function",
     "model",
+    "value_and_grad_function",
 ]
 __version__ = "0.1.0"

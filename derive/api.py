@@ -118,3 +118,12 @@ def loss_function(name: str) -> Callable:
     from derive.numeric.compiled import loss_function as build
 
     return build(model(name))
+
+
+def value_and_grad_function(name: str) -> Callable:
+    """NumPy (mean loss, gradient) in one pass, the signature of :func:`gradient_function`:
+    what optimisers call (``scipy.optimize.minimize(..., jac=True)``)."""
+    from derive.numeric.compiled import value_and_grad_function as build
+
+    d = derivation(name)
+    return build(d.model, d.score_gradient)

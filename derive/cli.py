@@ -1,4 +1,4 @@
-"""The `derive` command line: list, show, table, report, check.
+"""The `derive` command line: list, show, table, report, check, experiment.
 
 Errors a user can cause (unknown name, bad option, unreadable file, LaTeX failure) become one
 line on stderr and exit code 2 (1 for `check` when a step is refuted), never a traceback.
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a hand-written derivation (Markdown or LaTeX)")
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    experiment = sub.add_parser(
+        "experiment", help="train softmax and SVM classifiers on real data and compare them"
+    )
+    experiment.add_argument("--datasets", nargs="+", metavar="NAME", help="default: all four")
+    experiment.add_argument("--splits", type=int, default=5, help="train/test splits (>= 2)")
+    experiment.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -107,7 +113,29 @@ def _check(args) -> int:
     return 1 if report.to_dict()["summary"]["refuted"] else 0
 
 
-COMMANDS = {"list": _list, "show": _show, "table": _table, "report": _report, "check": _check}
+def _experiment(args) -> int:
+    from derive.experiments import DATASETS, Settings, run_experiments
+    from derive.experiments.findings import format_text
+
+    names = list(dict.fromkeys(args.datasets or DATASETS))
+    unknown = [name for name in names if name not in DATASETS]
+    if unknown:
+        raise InputError(f"unknown data set {unknown[0]!r}; choose from {', '.join(DATASETS)}")
+    if not 2 <= args.splits <= 50:
+        raise InputError(f"--splits must be between 2 and 50, got {args.splits}")
+    data = run_experiments(Settings(datasets=tuple(names), splits=args.splits), _progress)
+    print(json.dumps(data, indent=1) if args.format == "json" else format_text(data))
+    return 0
+
+
+COMMANDS = {
+    "list": _list,
+    "show": _show,
+    "table": _table,
+    "report": _report,
+    "check": _check,
+    "experiment": _experiment,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

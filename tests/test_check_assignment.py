@@ -84,3 +84,17 @@ def test_text_report_shows_refuted_lines_and_a_summary(report: CheckReport) -> N
     assert "line 92 (block 14, step 2): REFUTED" in text
     assert "counterexample: K = 2" in text and "correction: = " in text
     assert text.rstrip().splitlines()[-1].startswith("summary: ")
+
+
+def test_the_report_shows_the_assignment_with_its_mistakes_typeset():
+    from derive.render import report
+    from derive.render.mathsafe import safe_math
+
+    view = report.check_report(None, lambda _: None)
+    assert view["heading"] == "The founding assignment, checked"
+    assert view["file"].endswith("int305-assignment1.md")
+    refuted = view["refuted"]
+    assert len(refuted) >= 3 and all(s["typeset"] for s in refuted)
+    for step in refuted:
+        assert safe_math(step["typeset"]) == step["typeset"]
+        assert step["typeset"] != f"{step['lhs']} = {step['rhs']}"  # reprinted, not pasted

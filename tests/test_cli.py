@@ -102,3 +102,31 @@ def test_report_and_check_bad_input(args, tmp_path):
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1].startswith("derive: ")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_experiment_json_separates_results_from_timings():
+    out = run("experiment", "--datasets", "iris", "--splits", "2", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"settings", "results", "timings"}
+    assert data["settings"]["splits"] == 2 and data["settings"]["datasets"] == ["iris"]
+    softmax = data["results"]["iris"]["losses"]["softmax"]
+    assert softmax["summary"]["accuracy"]["mean"] > 0.8
+    assert softmax["summary"]["sklearn_objective_relative_difference"] <= 1e-6
+    progress = [line for line in out.stderr.splitlines() if line.startswith("iris split")]
+    assert len(progress) == 4  # one line per split and loss
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--datasets", "mnist"), "unknown data set 'mnist'"),
+        (("--splits", "1"), "--splits must be between 2 and 50"),
+        (("--format", "xml"), "invalid choice"),
+    ],
+)
+def test_experiment_bad_input_is_one_line_and_exit_2(args, message):
+    out = run("experiment", *args)
+    assert out.returncode == 2
+    assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert out.stdout == ""

@@ -17,6 +17,7 @@ from derive.errors import BuildError, InputError
 from derive.render import pdf, report, templates
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_experiments import small_results  # noqa: E402
 from test_render import AGREEMENT, CHECK, fake_derivation  # noqa: E402
 
 HOSTILE_TITLE = r"\input{/etc/passwd} $x$ 50% a_b #1 \immediate\write18{touch /tmp/x}"
@@ -41,6 +42,9 @@ def install_fakes(mp: pytest.MonkeyPatch, folder: Path) -> Path:
     mp.setattr(derive, "derivation", fake_derivation, raising=False)
     mp.setitem(sys.modules, "derive.numeric.agreement", agreement)
     mp.setitem(sys.modules, "derive.checking", checker)
+    import derive.experiments.cache
+
+    mp.setattr(derive.experiments.cache, "cached_experiments", lambda **_: small_results())
     example = folder / "derivation.md"
     example.write_text("$$ a = b $$\n")
     return example
@@ -82,6 +86,8 @@ def test_report_is_written_with_its_tex(built):
         "numeric checks",
         "checking derivation.md",
         "figures",
+        "experiments",
+        "experiment figures",
         "compiling derivations.pdf",
     ]
     assert all(m.endswith(" s") for m in messages)
@@ -106,6 +112,19 @@ def test_pdf_has_key_results_and_table_numbers(built):
     ):
         assert expected in text, expected
     assert "local optim" not in text
+
+
+def test_pdf_has_the_experiment_section_with_computed_conclusions(built):
+    from derive.experiments.findings import findings
+
+    _, text, *_ = built
+    found = findings(small_results())
+    assert "Softmax versus SVM on real data" in text
+    assert f"differ by at most {found['largest_gap']:.1f} percentage points" in text
+    assert "What the assignment’s comparison got wrong" in text.replace("'", "’")
+    assert "In practice they perform comparably" not in text
+    for figure in ("Figure 2", "Figure 3", "Figure 4"):
+        assert figure in text
 
 
 def test_hostile_title_is_printed_literally_and_never_run(built):

@@ -531,6 +531,36 @@ def test_report_renders_every_section_strictly():
     assert r"\frac{0 - e^{z_T}" not in tex  # user LaTeX is never pasted raw
 
 
+def test_refuted_steps_are_typeset_from_reprinted_math_only():
+    key = (40, 4, 2)
+    printed = (r"\frac{\partial}{\partial z_{k}} y_{T}", r"y_{k} \left(1 - y_{k}\right)")
+    view = report.check_view(CHECK, {key: printed})
+    (step,) = view["refuted"]
+    assert step["typeset"] == f"{printed[0]} = {printed[1]}"
+    tex = report.render_report(report.report_context([], "T", check=view, date="1 January 2025"))
+    assert r"\adjustbox{max width=\linewidth}{$\displaystyle " + step["typeset"] in tex
+    hostile = report.check_view(CHECK, {key: (r"\input{/etc/passwd}", "x")})
+    assert hostile["refuted"][0]["typeset"] is None
+    assert report.check_view(CHECK)["refuted"][0]["typeset"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"\input{/etc/passwd}", "^^5cinput", r"\frac{a}{b", r"\left( a", "a % b", "a $ b", "x\\y"],
+)
+def test_mathsafe_refuses_anything_but_plain_math(text):
+    from derive.render.mathsafe import safe_math
+
+    assert safe_math(text) is None
+
+
+def test_mathsafe_keeps_plain_math():
+    from derive.render.mathsafe import safe_math
+
+    formula = r"- \frac{e^{z_{T}} e^{z_{k}}}{\left(\sum_{k'=1}^{K} e^{z_{k'}}\right)^{2}}"
+    assert safe_math(formula) == formula
+
+
 def test_check_view_flattens_fields():
     view = report.check_view(CHECK)
     assert [s["verdict"] for s in view["refuted"]] == ["refuted"]

@@ -1,5 +1,6 @@
 """`derive report` end to end: the real engine, checker and TeX, read back with pdftotext."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,9 +15,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def seeded_cache(folder: Path) -> Path:
+    """A cache holding the small experiment's results under the report's key: the report
+    reads them instead of training for 20 s (training is tested in tests/test_experiments.py)."""
+    from derive.experiments import Settings
+    from derive.experiments.cache import cache_key
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_experiments import small_results
+
+    folder.mkdir()
+    (folder / f"experiments-{cache_key(Settings())}.json").write_text(json.dumps(small_results()))
+    return folder
+
+
 def test_report_command_builds_the_real_pdf(tmp_path):
     out = tmp_path / "out" / "derivations.pdf"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cache = seeded_cache(tmp_path / "cache")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DERIVE_CACHE_DIR": str(cache)}
     run = subprocess.run(
         [sys.executable, "-m", "derive", "report", "--output", str(out), "--title", "Handout 50%"],
         capture_output=True,
@@ -42,6 +58,8 @@ def test_report_command_builds_the_real_pdf(tmp_path):
         "3.378",
         "refuted",
         "symbolic",
+        "Softmax versus SVM on real data",
+        "The founding assignment, checked",
     ):
         assert expected in flat, expected
     assert "local optim" not in flat

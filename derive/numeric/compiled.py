@@ -12,6 +12,7 @@ independent reference in :mod:`derive.numeric.reference`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,6 @@ from derive.algebra import sift
 from derive.functions import sigmoid, softplus
 from derive.model import Model
 from derive.numeric.reference import binary_problem, multiclass_problem
-from derive.numeric.reference import sigmoid as stable_sigmoid
 from derive.verify import substitute_all
 
 rowsum = sp.Function("rowsum")
@@ -32,32 +32,76 @@ step = sp.Function("step")
 softmax = sp.Function("softmax")
 logsumexp_gap = sp.Function("logsumexp_gap")
 ONEHOT = sp.Symbol("onehot__")
+# flat indices (row * K + label) of the correct classes, for functions that read or skip them:
+# one-dimensional indexing costs a third of indexing by (rows, labels)
+INDEX = sp.Symbol("index__")
+# logsumexp_gap of the scores when computed together with their softmax
+GAP = sp.Symbol("gap__")
+# the targets of a binary model, checked to be 0 or 1 by the callables
+BINARY_TARGET = sp.Symbol("t")
 # rows evaluated at a time: (4096, K) temporaries fit in the CPU cache, whole arrays do not
 ROWS_PER_BLOCK = 8192
 
 
+# Row reductions through the ufuncs' own reduce: np.sum and np.max add microseconds of
+# Python per call, which is what a call on a small batch costs in all.
+_row_sum = np.add.reduce
+_row_max = np.maximum.reduce
+
+
 def _logsumexp(v: np.ndarray) -> np.ndarray:
-    top = np.max(v, axis=-1, keepdims=True)
-    return top + np.log(np.sum(np.exp(v - top), axis=-1, keepdims=True))
+    top = _row_max(v, axis=-1, keepdims=True)
+    return top + np.log(_row_sum(np.exp(v - top), axis=-1, keepdims=True))
 
 
-NUMPY_FUNCTIONS = {
-    "rowsum": lambda v: np.sum(v, axis=-1, keepdims=True),
-    "logsumexp": _logsumexp,
-    "hinge": lambda u: np.maximum(u, 0.0),
-    "step": lambda u, value_at_zero: _step(u, float(value_at_zero)),
-    "sigmoid": stable_sigmoid,
-    "softplus": lambda u: np.logaddexp(0.0, u),
-    "softmax": lambda v: _softmax(v),
-    "logsumexp_gap": lambda v, onehot: _logsumexp_gap(v, onehot),
-}
+def _logsumexp_gap(v: np.ndarray, v_label: np.ndarray, index) -> np.ndarray:
+    """log sum_k e^(v_k - v_T) for the labels T, exact also when the label scores highest.
+
+    The label's own term is e^0 = 1, so the sum of the others, r, gives log1p(r): no row
+    maximum is needed unless some e^(v_k - v_T) overflows; then the shifted form is used.
+    """
+    gap = v - v_label  # z_k - z_T
+    gap.put(index, -np.inf)
+    others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)  # may overflow to inf
+    if math.isfinite(others.sum()):
+        return np.log1p(others)
+    return _logsumexp_gap_shifted(v, v_label, index)
 
 
-def _logsumexp_gap(v: np.ndarray, onehot: np.ndarray) -> np.ndarray:
-    gap = v - np.sum(v * onehot, axis=-1, keepdims=True)  # z_k - z_T
-    top = np.max(gap, axis=-1, keepdims=True)  # >= 0; 0 when the label scores highest
-    others = np.sum(np.exp(gap - top) * (1.0 - onehot), axis=-1, keepdims=True)
+def _logsumexp_gap_shifted(v: np.ndarray, v_label: np.ndarray, index) -> np.ndarray:
+    """:func:`_logsumexp_gap` for gaps whose exponential overflows: shifted by the row max."""
+    gap = v - v_label  # z_k - z_T
+    top = _row_max(gap, axis=-1, keepdims=True)  # >= 0; 0 when the label scores highest
+    gap -= top
+    gap.put(index, -np.inf)  # the label's own term is e^(-top), added exactly below
+    others = _row_sum(np.exp(gap, out=gap), axis=-1, keepdims=True)
     return top + np.log1p(others + np.expm1(-top))
+
+
+def _softmax_and_gap(v: np.ndarray, v_label: np.ndarray, index) -> tuple[np.ndarray, np.ndarray]:
+    """softmax(v) and log sum_k e^(v_k - v_T) from one row maximum and one exponential.
+
+    With m the row maximum and e = e^(v - m): the sum without the label's term is taken
+    first (that entry set to 0), so a tiny loss log1p(others + e^(v_T - m) - 1) keeps its
+    relative precision when the label scores highest, as in :func:`_logsumexp_gap`.
+    """
+    e = v - v_label
+    e.put(index, -np.inf)
+    np.exp(e, out=e)  # may overflow to inf
+    others = _row_sum(e, axis=-1, keepdims=True)
+    if math.isfinite(others.sum()):  # no e^(v_k - v_T) overflowed: shift by v_T itself
+        e.put(index, 1.0)
+        e /= 1.0 + others
+        return e, np.log1p(others)
+    top = _row_max(v, axis=-1, keepdims=True)
+    e = np.exp(v - top)
+    shift = v_label - top  # <= 0
+    e.put(index, 0.0)
+    others = _row_sum(e, axis=-1, keepdims=True)
+    own = np.exp(shift)
+    e.put(index, own[:, 0])
+    e /= others + own
+    return e, np.log1p(others + np.expm1(shift)) - shift
 
 
 def _step(u: np.ndarray, value_at_zero: float) -> np.ndarray:
@@ -69,8 +113,30 @@ def _step(u: np.ndarray, value_at_zero: float) -> np.ndarray:
 
 
 def _softmax(v: np.ndarray) -> np.ndarray:
-    e = np.exp(v - np.max(v, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e = np.exp(v - _row_max(v, axis=-1, keepdims=True))
+    e /= _row_sum(e, axis=-1, keepdims=True)
+    return e
+
+
+def _sigmoid(u: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-u) from e^-|u| only, so that no exponential overflows (as the reference)."""
+    e = np.abs(u)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    total = 1.0 + e
+    return np.where(u >= 0, 1.0 / total, e / total)
+
+
+NUMPY_FUNCTIONS = {
+    "rowsum": lambda v: _row_sum(v, axis=-1, keepdims=True),
+    "logsumexp": _logsumexp,
+    "hinge": lambda u: np.maximum(u, 0.0),
+    "step": lambda u, value_at_zero: _step(u, float(value_at_zero)),
+    "sigmoid": _sigmoid,
+    "softplus": lambda u: np.logaddexp(0.0, u),
+    "softmax": _softmax,
+    "logsumexp_gap": _logsumexp_gap,
+}
 
 
 def _array_symbol(base: sp.IndexedBase, at_label: bool) -> sp.Symbol:
@@ -89,7 +155,10 @@ def arrayify(expr: sp.Expr, label: sp.Symbol | None) -> sp.Expr:
         return ONEHOT
     if isinstance(expr, sp.Heaviside):  # lambdify's default uses the slow np.select
         value_at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
-        return step(arrayify(expr.args[0], label), value_at_zero)
+        argument = arrayify(expr.args[0], label)
+        if argument.is_number:
+            return sp.Heaviside(argument, value_at_zero)
+        return step(argument, value_at_zero)
     if isinstance(expr, sp.Max) and len(expr.args) == 2 and 0 in expr.args:
         (u,) = [a for a in expr.args if a != 0]
         return hinge(arrayify(u, label))
@@ -104,10 +173,28 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
     expr = sp.expand_log(expr, force=True)
     expr = expr.replace(sp.log(sigmoid(u)), -softplus(-u))
     expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
+    expr = expr.replace(lambda e: isinstance(e, sp.Add), _one_softplus)
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
     expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
     expr = expr.replace(sp.exp(v - logsumexp(v)), softmax(v))
     return expr.replace(lambda e: isinstance(e, sp.Add), _gap)
+
+
+def _one_softplus(total: sp.Add) -> sp.Expr:
+    """t softplus(-u) + (1 - t) softplus(u) -> softplus((1 - 2t) u): one logaddexp, exact.
+
+    An identity for the binary targets t in {0, 1} that the callables accept (and check).
+    """
+    t = BINARY_TARGET
+    terms = list(total.args)
+    for term in terms:
+        coefficient, rest = term.as_independent(softplus, as_Add=False)
+        if coefficient == t and isinstance(rest, softplus):
+            other = (1 - t) * softplus(-rest.args[0])
+            if other in terms:
+                left = [x for x in terms if x is not term and x != other]
+                return sp.Add(softplus(-rest.args[0] * (1 - 2 * t)), *left)
+    return total
 
 
 def _gap(total: sp.Add) -> sp.Expr:
@@ -119,19 +206,40 @@ def _gap(total: sp.Add) -> sp.Expr:
             own = -sp.Symbol(name.replace("__all", "__label"))
             if name.endswith("__all") and own in terms:
                 rest = [t for t in terms if t is not term and t != own]
-                return sp.Add(logsumexp_gap(term.args[0], ONEHOT), *rest)
+                return sp.Add(logsumexp_gap(term.args[0], -own, INDEX), *rest)
     return total
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """How to go from the scores to the quantity wanted, family by family."""
+class _Family:
+    """One activation stage as arrays: its name, its NumPy function and the names it reads."""
 
-    families: tuple[tuple[str, Callable], ...]
+    name: str
+    func: Callable
+    args: tuple[str, ...]
+    extra: str | None = None  # func also returns a second value, read by this name
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """From the scores to the loss and/or the gradient signal, evaluating only what is read.
+
+    ``final`` returns a tuple: the terms of the per-example loss first (when wanted: the
+    ``whole`` terms are arrays summed entirely, the ``rows`` terms one value per example),
+    then the gradient signal G = dL/dscores, either whole or as (rest, b) with
+    G = rest + onehot * b, b being added at the labels only (``split``).
+    """
+
+    families: tuple[_Family, ...]
     final: Callable
     final_args: tuple[str, ...]
-    # final returns (rest, b) with target = rest + onehot * b: b is added at the labels only
-    split: bool = False
+    wanted: frozenset[str]
+    loss: bool
+    gradient: bool
+    split: bool
+    whole: int = 0
+    rows: int = 0
+    constant: float = 0.0  # the per-example loss's constant term, added N times
 
 
 def _lambdify(expr: sp.Expr | sp.Tuple) -> tuple[Callable, tuple[str, ...]]:
@@ -162,19 +270,98 @@ def _family_name(symbol: sp.Expr) -> str:
     return str(symbol.base.label if isinstance(symbol, sp.Indexed) else symbol)
 
 
-def _plan(model: Model, target: sp.Expr) -> _Plan:
+def _reads(args: tuple[str, ...]) -> set[str]:
+    """The family names behind argument names (z__all and z__label are both family z)."""
+    return {a.rsplit("__", 1)[0] if a.endswith(("__all", "__label")) else a for a in args}
+
+
+def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
     label = model.label
+    parts: list[sp.Expr] = []
+    whole: list[sp.Expr] = []
+    rows: list[sp.Expr] = []
+    constant = 0.0
+    if loss is not None:
+        whole, rows = _loss_terms(
+            stabilize(arrayify(sift(substitute_all(loss, model.assumptions)), label))
+        )
+        numbers = [term for term in rows if term.is_number]
+        rows = [term for term in rows if not term.is_number]
+        constant = float(sum(numbers, sp.S.Zero))
+        parts.extend(whole + rows)
+    split = False
+    if signal is not None:
+        final = stabilize(arrayify(sift(substitute_all(signal, model.assumptions)), label))
+        rest, at_label = _split_onehot(final)
+        split = at_label is not None
+        parts.extend((rest, at_label) if split else (final,))
+    stages = [
+        (_family_name(symbol), stabilize(arrayify(sift(definition), label)))
+        for symbol, definition in _stage_families(model)
+    ]
+    parts, fused = _fuse_softmax(parts, stages, _family_name(model.chain[-2]))
+    final_func, final_args = _lambdify(sp.Tuple(*parts))
+    compiled = []
+    for name, expr in stages:
+        if name == fused:
+            args = tuple(a.name for a in _gap_args(_family_name(model.chain[-2])))
+            compiled.append(_Family(name, _softmax_and_gap, args, GAP.name))
+        else:
+            compiled.append(_Family(name, *_lambdify(expr)))
+    # walk down from the final expression: a stage nothing reads is never evaluated
+    needed, wanted = _reads(final_args), set(final_args)
     families = []
-    for symbol, definition in _stage_families(model):
-        expr = stabilize(arrayify(sift(definition), label))
-        func, args = _lambdify(expr)
-        families.append((_family_name(symbol), func, args))
-    final = stabilize(arrayify(sift(substitute_all(target, model.assumptions)), label))
-    rest, at_label = _split_onehot(final)
-    steps = tuple((name, (f, a)) for name, f, a in families)
-    if at_label is None:
-        return _Plan(steps, *_lambdify(final))
-    return _Plan(steps, *_lambdify(sp.Tuple(rest, at_label)), split=True)
+    for family in reversed(compiled):
+        if family.name in needed or family.extra in needed:
+            families.append(family)
+            needed |= _reads(family.args)
+            wanted |= set(family.args)
+    return _Plan(
+        tuple(reversed(families)),
+        final_func,
+        final_args,
+        frozenset(wanted),
+        loss is not None,
+        signal is not None,
+        split,
+        len(whole),
+        len(rows),
+        constant,
+    )
+
+
+def _gap_args(score: str) -> tuple[sp.Symbol, sp.Symbol, sp.Symbol]:
+    """The arguments of logsumexp_gap of the scores: z__all, z__label, the label index."""
+    return sp.Symbol(f"{score}__all"), sp.Symbol(f"{score}__label"), INDEX
+
+
+def _fuse_softmax(
+    parts: list[sp.Expr], stages: list[tuple[str, sp.Expr]], score: str
+) -> tuple[list[sp.Expr], str | None]:
+    """Loss and gradient of softmax together share one pass: when a stage is the softmax of
+    the scores and the loss reads logsumexp_gap of the same scores, both come from
+    :func:`_softmax_and_gap` (one row maximum, one exponential instead of two of each)."""
+    gap = logsumexp_gap(*_gap_args(score))
+    if not any(p.has(gap) for p in parts):
+        return parts, None
+    for name, expr in stages:
+        if expr == softmax(sp.Symbol(f"{score}__all")):
+            return [p.xreplace({gap: GAP}) for p in parts], name
+    return parts, None
+
+
+def _loss_terms(expr: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
+    """The per-example loss as terms to sum: c * rowsum(u) becomes c * u, summed over the
+    whole array at once (one reduction instead of a row sum and then a total); the other
+    terms stay one value per example."""
+    whole, rows = [], []
+    for term in expr.args if isinstance(expr, sp.Add) else (expr,):
+        factor, rest = term.as_independent(rowsum, as_Add=False)
+        if isinstance(rest, rowsum) and factor.is_number and rest.args[0].free_symbols:
+            whole.append(factor * rest.args[0])
+        else:
+            rows.append(term)
+    return whole, rows
 
 
 REDUCTIONS = (rowsum, logsumexp, logsumexp_gap, softmax)
@@ -186,7 +373,10 @@ def _at_label(expr: sp.Expr) -> sp.Expr:
         return sp.Symbol(expr.name.replace("__all", "__label"))
     if isinstance(expr, REDUCTIONS) or not expr.args:
         return expr
-    return expr.func(*(_at_label(a) for a in expr.args))
+    result = expr.func(*(_at_label(a) for a in expr.args))
+    if isinstance(result, step) and result.args[0].is_number:  # step(z_T - z_T + 1) = 1
+        return sp.Heaviside(*result.args)
+    return result
 
 
 def _split_onehot(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr | None]:
@@ -219,118 +409,265 @@ def _loss_expression(model: Model) -> sp.Expr:
 
 def _full(value, shape: tuple[int, ...]) -> np.ndarray:
     """The value as a contiguous array of the given shape (BLAS is slow on broadcast views)."""
+    if type(value) is np.ndarray and value.shape == shape and value.dtype == np.float64:
+        return value
     value = np.asarray(value, dtype=float)
     return value if value.shape == shape else np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
+def _whole_sum(value) -> float:
+    return float(value.sum())
+
+
+def _loss_sum(value, rows: int) -> float:
+    """The sum over the examples of a per-example loss (a scalar, (N,), (N, 1) or (N, K))."""
+    if type(value) is not np.ndarray:
+        value = np.asarray(value, dtype=float)
+    if value.ndim == 2 and value.shape[1] != 1:
+        value = value[:, 0]
+    return float(value.sum()) if value.ndim else float(value) * rows
+
+
+def _column(value):
+    """Values to add at the labels, one per row: (N, 1) -> (N,); scalars and (N,) as they are."""
+    return value[:, 0] if type(value) is np.ndarray and value.ndim == 2 else value
+
+
+def _onehot(scores: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    onehot = np.zeros_like(scores)
+    onehot.put(flat, 1.0)
+    return onehot
+
+
+def _add_at_labels(value: np.ndarray, flat: np.ndarray, extra) -> np.ndarray:
+    """value with extra added at the labels; value is copied first unless it is ours to
+    change (writable and contiguous, so that its flat view is the array itself)."""
+    if not (value.flags.writeable and value.flags.c_contiguous):
+        value = np.array(value, order="C")
+    value.reshape(-1)[flat] += _column(extra)
+    return value
+
+
+def _block_source(plan: _Plan, score: str, binary: bool) -> str:
+    """Python source of one block: scores, the stages needed, the final expression, the
+    backward product. Generated so that a call on a small batch runs straight-line code,
+    without dictionaries or loops; variable names are numbered, never taken from the model."""
+    names: dict[str, str] = {}
+
+    def var(name: str) -> str:
+        return names.setdefault(name, f"a{len(names)}")
+
+    def call(func: str, args: tuple[str, ...]) -> str:
+        return f"{func}({', '.join(var(a) for a in args)})"
+
+    wanted = plan.wanted
+    lines = ["def block(params, X, target):"]
+    if binary:
+        scores = var(score)
+        lines.append(f"    {scores} = X @ params")
+        names["t"] = "target"
+    else:
+        scores = var(f"{score}__all")
+        lines.append(f"    {scores} = X @ params.T")
+        lines.append(f"    n, k = {scores}.shape")
+        lines.append("    flat = arange(0, n * k, k) + target")
+        if f"{score}__label" in wanted:
+            lines.append(f"    {var(score + '__label')} = {scores}.take(flat)[:, None]")
+        if INDEX.name in wanted:
+            lines.append(f"    {var(INDEX.name)} = flat")
+        if ONEHOT.name in wanted:
+            lines.append(f"    {var(ONEHOT.name)} = onehot({scores}, flat)")
+    shape = f"{scores}.shape"
+    for i, family in enumerate(plan.families):
+        whole = family.name if binary else f"{family.name}__all"
+        if family.extra:
+            computed = call(f"family{i}", family.args)
+            lines.append(f"    {var(whole)}, {var(family.extra)} = {computed}")
+        else:
+            lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
+        if not binary and f"{family.name}__label" in wanted:
+            label = var(f"{family.name}__label")
+            lines.append(f"    {label} = {var(whole)}.take(flat)[:, None]")
+    lines.append(f"    out = {call('final', plan.final_args)}")
+    sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
+    sums += [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
+        f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)
+    ]
+    total = (" + ".join(sums) or "0.0") if plan.loss else "None"
+    lines.append(f"    total = {total}")
+    if not plan.gradient:
+        lines.append(f"    return total, None, {scores}.sum()")
+        return "\n".join(lines) + "\n"
+    lines.append(f"    g = full(out[{plan.whole + plan.rows}], {shape})")
+    if plan.split:
+        lines.append("    g = add_at_labels(g, flat, out[-1])")
+    lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X") + f", {scores}.sum()")
+    return "\n".join(lines) + "\n"
+
+
+def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
+    """The block function of :func:`_block_source`, with floating-point warnings off:
+    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
+    one, and non-finite input is reported from the result."""
+    namespace = {
+        "arange": np.arange,
+        "full": _full,
+        "loss_sum": _loss_sum,
+        "whole_sum": _whole_sum,
+        "onehot": _onehot,
+        "add_at_labels": _add_at_labels,
+        "final": plan.final,
+        **{f"family{i}": family.func for i, family in enumerate(plan.families)},
+    }
+    exec(compile(_block_source(plan, score, binary), "<derive block>", "exec"), namespace)
+    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["block"])
+
+
 class _Compiled:
-    """The numeric callable of one model: runs the plan from the scores to the target."""
+    """The numeric program of one model: from the parameters and data to the summed loss
+    and/or gradient, block of rows by block of rows so temporaries stay in the CPU cache."""
 
-    def __init__(self, model: Model, target: sp.Expr):
-        self.plan = _plan(model, target)
-        self.score_name = _family_name(model.chain[-2])
-        wanted = set(self.plan.final_args)
-        for _, (_, args) in reversed(self.plan.families):
-            wanted |= set(args)
-        self.wanted = wanted
+    def __init__(self, model: Model, loss: sp.Expr | None, signal: sp.Expr | None):
+        self.plan = _plan(model, loss, signal)
+        self.block = _block_function(self.plan, _family_name(model.chain[-2]), _binary(model))
 
-    def _put(self, env, name: str, value: np.ndarray, rows, labels) -> None:
-        """Store a family as a whole array and, where needed, its entries at the labels."""
-        if labels is None:
-            env[name] = value
-            return
-        env[f"{name}__all"] = value
-        if f"{name}__label" in self.wanted:
-            env[f"{name}__label"] = value[rows, labels][:, None]
+    def run(self, params: np.ndarray, X: np.ndarray, target: np.ndarray):
+        """(mean loss or None, gradient of the mean or None, a check sum) of validated inputs.
 
-    def evaluate(self, scores, labels, targets) -> np.ndarray:
-        """The target for every example, computed in blocks of rows that stay in the cache."""
-        out = np.empty(scores.shape)
-        for start in range(0, scores.shape[0], ROWS_PER_BLOCK):
-            block = slice(start, start + ROWS_PER_BLOCK)
-            out[block] = self._evaluate(
-                scores[block],
-                None if labels is None else labels[block],
-                None if targets is None else targets[block],
-            )
-        return out
-
-    def _evaluate(self, scores, labels, targets) -> np.ndarray:
-        env: dict[str, np.ndarray] = {}
-        rows = np.arange(scores.shape[0])
-        self._put(env, self.score_name, scores, rows, labels)
-        if labels is not None and ONEHOT.name in self.wanted:
-            onehot = np.zeros_like(scores)
-            onehot[rows, labels] = 1.0
-            env[ONEHOT.name] = onehot
-        if targets is not None:
-            env["t"] = targets
-        with np.errstate(under="ignore"):
-            for name, (func, args) in self.plan.families:
-                value = _full(func(*(env[a] for a in args)), scores.shape)
-                self._put(env, name, value, rows, labels)
-            func, args = self.plan.final, self.plan.final_args
-            value = func(*(env[a] for a in args))
-            if not self.plan.split:
-                return _full(value, scores.shape)
-            rest, extra = value
-            value = _full(rest, scores.shape)
-            if value is scores or not value.flags.writeable:
-                value = value.copy()  # never write into the caller's scores
-            value[rows, labels] += np.broadcast_to(extra, (len(rows), 1))[:, 0]
-            return value
-
-
-def _finite(value, validate) -> None:
-    """A non-finite result means non-finite input: validate fully to say which."""
-    if not np.all(np.isfinite(value)):
-        validate()
+        The check sum is the sum of the scores: they are finite exactly when the parameters
+        and X are (0 * nan and 0 * inf are nan), so a finite sum means finite inputs, and the
+        stable functions after them keep everything finite."""
+        n = X.shape[0]
+        if n <= ROWS_PER_BLOCK:
+            total, grad, check = self.block(params, X, target)
+        else:
+            total, grad, check = self.block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
+            for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
+                block = slice(start, start + ROWS_PER_BLOCK)
+                part, part_grad, part_check = self.block(params, X[block], target[block])
+                check += part_check
+                if total is not None:
+                    total += part
+                if grad is not None:
+                    grad += part_grad
+        if grad is not None:
+            grad /= n
+        return (None if total is None else total / n), grad, check
 
 
 def _binary(model: Model) -> bool:
     return model.label is None
 
 
-def loss_function(model: Model) -> Callable:
-    """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
-    compiled = _Compiled(model, _loss_expression(model))
-
+def _validated(model: Model) -> Callable:
+    """The fast validation of (params, X, target): plain float64 arrays of matching shapes
+    pass with a few attribute reads; anything else goes through the full checks (which
+    convert or raise the one clear ValueError). Non-finite values are caught afterwards,
+    from the result, so valid input never pays a pass over X."""
     if _binary(model):
 
-        def loss(w, X, t) -> float:
-            w, X, t = binary_problem(w, X, t)
-            return float(np.mean(compiled.evaluate(X @ w, None, t)))
-    else:
+        def check(w, X, t):
+            if (
+                type(w) is np.ndarray
+                and type(X) is np.ndarray
+                and type(t) is np.ndarray
+                and w.dtype == X.dtype == t.dtype == np.float64
+                and w.ndim == 1
+                and X.ndim == 2
+                and t.ndim == 1
+                and X.shape[1] == w.shape[0] > 0
+                and t.shape[0] == X.shape[0] > 0
+                and w.size
+            ):
+                if (t * (t - 1.0)).any():  # zero exactly for t in {0, 1}
+                    return binary_problem(w, X, t, finite=False)
+                return w, X, t
+            return binary_problem(w, X, t, finite=False)
 
-        def loss(W, X, labels) -> float:
-            W, X, labels = multiclass_problem(W, X, labels)
-            per_class = compiled.evaluate(X @ W.T, labels, None)
-            return float(np.mean(per_class[:, 0]))
+        return check
 
-    loss.__doc__ = f"Mean {model.title} loss over the examples, from the derived stages."
+    def check(W, X, labels):
+        if (
+            type(W) is np.ndarray
+            and type(X) is np.ndarray
+            and type(labels) is np.ndarray
+            and W.dtype == X.dtype == np.float64
+            and labels.dtype == np.intp
+            and W.ndim == 2
+            and X.ndim == 2
+            and labels.ndim == 1
+            and X.shape[1] == W.shape[1] > 0
+            and labels.shape[0] == X.shape[0] > 0
+            and W.shape[0] > 0
+            # negative labels become huge when read as unsigned: one pass checks both ends
+            and labels.view(np.uintp).max() < W.shape[0]
+        ):
+            return W, X, labels
+        return multiclass_problem(W, X, labels, finite=False)
+
+    return check
+
+
+def _full_check(model: Model) -> Callable:
+    """The full validation, which says which input is not finite."""
+    return binary_problem if _binary(model) else multiclass_problem
+
+
+def _finite(value: float, params, X, target, full_check) -> None:
+    """A non-finite sum of the scores and results means non-finite input: validate fully
+    to say which. Should finite entries overflow the sum, the full check finds nothing wrong
+    and the result stands."""
+    if not math.isfinite(value):
+        full_check(params, X, target)
+
+
+def _signature(model: Model) -> str:
+    return "(w, X, t)" if _binary(model) else "(W, X, labels)"
+
+
+def loss_function(model: Model) -> Callable:
+    """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
+    compiled = _Compiled(model, _loss_expression(model), None)
+    validate, full_check = _validated(model), _full_check(model)
+
+    def loss(params, X, target) -> float:
+        params, X, target = validate(params, X, target)
+        value, _, check = compiled.run(params, X, target)
+        _finite(value + check, params, X, target, full_check)
+        return value
+
+    loss.__doc__ = f"Mean {model.title} loss over the examples {_signature(model)}."
     return loss
 
 
 def gradient_function(model: Model, signal: sp.Expr) -> Callable:
     """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
-    compiled = _Compiled(model, signal)
+    compiled = _Compiled(model, None, signal)
+    validate, full_check = _validated(model), _full_check(model)
 
-    if _binary(model):
+    def gradient(params, X, target) -> np.ndarray:
+        params, X, target = validate(params, X, target)
+        _, grad, check = compiled.run(params, X, target)
+        _finite(check, params, X, target, full_check)
+        return grad
 
-        def gradient(w, X, t) -> np.ndarray:
-            w, X, t = binary_problem(w, X, t, finite=False)
-            g = compiled.evaluate(X @ w, None, t)
-            result = X.T @ g / X.shape[0]
-            _finite(result, lambda: binary_problem(w, X, t))
-            return result
-    else:
-
-        def gradient(W, X, labels) -> np.ndarray:
-            W, X, labels = multiclass_problem(W, X, labels, finite=False)
-            g = compiled.evaluate(X @ W.T, labels, None)
-            result = g.T @ X / X.shape[0]
-            _finite(result, lambda: multiclass_problem(W, X, labels))
-            return result
-
-    gradient.__doc__ = f"Gradient of the mean {model.title} loss, from the derived result."
+    gradient.__doc__ = f"Gradient of the mean {model.title} loss {_signature(model)}."
     return gradient
+
+
+def value_and_grad_function(model: Model, signal: sp.Expr) -> Callable:
+    """(params, X, target) -> (mean loss, its gradient), both from one pass over the data:
+    what an optimiser such as scipy.optimize.minimize(..., jac=True) calls."""
+    compiled = _Compiled(model, _loss_expression(model), signal)
+    validate, full_check = _validated(model), _full_check(model)
+
+    def value_and_grad(params, X, target) -> tuple[float, np.ndarray]:
+        params, X, target = validate(params, X, target)
+        value, grad, check = compiled.run(params, X, target)
+        _finite(value + check, params, X, target, full_check)
+        return value, grad
+
+    value_and_grad.__doc__ = (
+        f"Mean {model.title} loss and its gradient {_signature(model)}, in one pass."
+    )
+    return value_and_grad

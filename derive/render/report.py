@@ -21,13 +21,14 @@ from typing import Any
 
 from derive.errors import DeriveError, InputError
 from derive.render.layout import NOTE_FRACTION, layout_derivation
+from derive.render.mathsafe import safe_math
 from derive.render.pdf import compile_pdf
 from derive.render.templates import TEMPLATE_DIR, render
 from derive.render.view import NO_COUNTS, DerivationView
 
 DEFAULT_NAMES = ("logistic", "softmax", "svm")
 DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
-DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "softmax_derivation.md"
+DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "int305-assignment1.md"
 FIGURE = "loss-vs-margin.pdf"
 COMPARED = ("svm", "softmax")
 
@@ -132,17 +133,32 @@ def _as_text(value: object) -> str:
     return _format_value(value)
 
 
-def check_view(report: Mapping[str, Any]) -> dict[str, Any]:
-    """A check report (``CheckReport.to_dict()``) with every field as text, for the template."""
+Typeset = Mapping[tuple[int, int, int], tuple[str, str]]
+
+
+def check_view(report: Mapping[str, Any], typeset: Typeset | None = None) -> dict[str, Any]:
+    """A check report (``CheckReport.to_dict()``) with every field as text, for the template.
+
+    ``typeset`` maps (line, block, step) to the two sides as LaTeX that derive printed from
+    what it parsed (never the user's own source); a refuted step found there is shown as
+    math, and so is its correction when derive wrote it.
+    """
     fields = ("line", "block", "step", "lhs", "rhs", "verdict", "detail")
     steps = []
     for step in report.get("steps", []):
         row = {key: _as_text(step.get(key)) for key in fields}
         row["counterexample"] = _as_text(step.get("counterexample"))
         row["correction"] = _as_text(step.get("correction"))
+        sides = (typeset or {}).get((step.get("line"), step.get("block"), step.get("step")))
+        lhs, rhs = (safe_math(side) for side in sides) if sides else (None, None)
+        row["typeset"] = f"{lhs} = {rhs}" if lhs and rhs else None
+        row["typeset_lhs"] = lhs
+        own = row["correction"] and row["correction"] != row["lhs"]  # not the user's line back
+        row["typeset_correction"] = safe_math(row["correction"]) if lhs and own else None
         steps.append(row)
     summary = report.get("summary") or {}
     return {
+        "heading": _as_text(report.get("heading") or "Checking a hand-written derivation"),
         "file": _as_text(report.get("file")),
         "steps": steps,
         "refuted": [s for s in steps if s["verdict"] == "refuted"],
@@ -161,8 +177,37 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
 
     with timed(progress, f"checking {path.name}"):
         data = check(path).to_dict()
+        typeset = reprinted(
+            path,
+            {
+                (s["line"], s["block"], s["step"])
+                for s in data["steps"]
+                if s["verdict"] == "refuted"
+            },
+        )
     data["file"] = _shown(path)
-    return check_view(data)
+    if check_file is None:
+        data["heading"] = "The founding assignment, checked"
+    return check_view(data, typeset)
+
+
+def reprinted(path: Path, wanted: set[tuple[int, int, int]]) -> dict[tuple[int, int, int], tuple]:
+    """The sides of the wanted steps as derive parsed and prints them (empty when the
+    document cannot be read again, e.g. with a stand-in checker)."""
+    if not wanted:
+        return {}
+    try:
+        from derive.checking.interpret import read_document
+        from derive.checking.render import latex
+    except ImportError:
+        return {}
+    document = read_document(path.read_text(encoding="utf-8"), str(path))
+    found = {}
+    for claim in document.claims:
+        key = (claim.line, claim.block, claim.step)
+        if key in wanted and claim.lhs.expr is not None and claim.rhs.expr is not None:
+            found[key] = (latex(claim.lhs.expr), latex(claim.rhs.expr))
+    return found
 
 
 def _shown(path: Path) -> str:
@@ -191,6 +236,14 @@ def comparison(views: Sequence[DerivationView]) -> dict[str, Any]:
     }
 
 
+def experiment_results(progress: Progress) -> dict[str, Any]:
+    """Softmax and SVM trained on real data (derive.experiments), from the cache when there."""
+    from derive.experiments.cache import cached_experiments
+
+    with timed(progress, "experiments"):
+        return cached_experiments(progress=progress)
+
+
 def report_context(
     views: Sequence[DerivationView],
     title: str,
@@ -198,6 +251,7 @@ def report_context(
     compare: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
     date: str | None = None,
+    experiments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything templates/report.tex needs."""
     counts = sum((v.counts for v in views), NO_COUNTS)
@@ -210,6 +264,7 @@ def report_context(
         "agreement": agreement,
         "comparison": compare,
         "check": check,
+        "experiments": experiments,
         "note_width": NOTE_FRACTION,
     }
 
@@ -225,12 +280,14 @@ def build_report(
     title: str | None = None,
     check_file: Path | None = None,
     progress: Progress = print,
+    experiments: bool = True,
 ) -> Path:
     """Build the PDF report of the named derivations at ``output`` (a .pdf) and return it.
 
     The .tex is written beside the PDF before compiling, so it exists even when TeX is
     missing (then a BuildError says how to install it). A failed build leaves any earlier
-    PDF untouched.
+    PDF untouched. ``experiments`` adds the section that trains both classifiers on real
+    data (when the report has both the softmax and the SVM derivation).
     """
     chosen = check_names(names)
     if check_file is not None and not Path(check_file).is_file():
@@ -247,7 +304,17 @@ def build_report(
         with timed(progress, "figures"):
             compare = comparison(views)
             files[FIGURE] = loss_vs_margin()
-    context = report_context(views, title or DEFAULT_TITLE, agreement, compare, check)
+    measured = None
+    if experiments and all(name in chosen for name in COMPARED):
+        from derive.render.experiments import experiment_figures, experiment_view
+
+        data = experiment_results(progress)
+        with timed(progress, "experiment figures"):
+            measured = experiment_view(data)
+            files.update(experiment_figures(data))
+    context = report_context(
+        views, title or DEFAULT_TITLE, agreement, compare, check, experiments=measured
+    )
     source = render_report(context)
     with timed(progress, f"compiling {output.name}"):
         compile_pdf(source, output, files)

@@ -1,0 +1,118 @@
+"""value_and_grad_function: one pass gives the loss and the gradient of the separate callables,
+the NumPy reference and finite differences; blocks of rows and odd inputs change nothing."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.numeric.agreement import REFERENCE, random_problem
+from derive.numeric.compiled import ROWS_PER_BLOCK
+from derive.numeric.gradcheck import numerical_gradient, relative_error
+
+NAMES = ["logistic", "softmax", "svm"]
+
+
+def problem(name, rng, n, d=4, k=3, scale=1.0):
+    params, X, target = random_problem(name == "logistic", rng, n, d, k)
+    return params * scale, X, target
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_value_and_grad_is_the_loss_and_the_gradient(name):
+    rng = np.random.default_rng(11)
+    both = derive.value_and_grad_function(name)
+    loss, grad = derive.loss_function(name), derive.gradient_function(name)
+    ref_loss, ref_grad = REFERENCE[name]
+    params, X, target = problem(name, rng, n=40)
+    value, g = both(params, X, target)
+    assert isinstance(value, float) and g.shape == params.shape
+    assert value == pytest.approx(loss(params, X, target), rel=1e-14)
+    assert np.allclose(g, grad(params, X, target), rtol=1e-13, atol=0)
+    assert relative_error(value, ref_loss(params, X, target)) <= 1e-12
+    assert relative_error(g, ref_grad(params, X, target)) <= 1e-12
+    if name != "svm":  # the hinge has kinks; its subgradient is checked against the reference
+        fd = numerical_gradient(lambda p: both(p, X, target)[0], params)
+        assert relative_error(g, fd) <= 1e-6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_many_blocks_agree_with_the_reference(name):
+    """More rows than one block: the per-block sums add up to the whole mean."""
+    rng = np.random.default_rng(5)
+    params, X, target = problem(name, rng, n=2 * ROWS_PER_BLOCK + 17, d=3, k=4)
+    ref_loss, ref_grad = REFERENCE[name]
+    for call in (derive.value_and_grad_function(name),):
+        value, g = call(params, X, target)
+        assert relative_error(value, ref_loss(params, X, target)) <= 1e-12
+        assert relative_error(g, ref_grad(params, X, target)) <= 1e-12
+    assert (
+        relative_error(derive.loss_function(name)(params, X, target), ref_loss(params, X, target))
+        <= 1e-12
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(1, 9),
+    d=st.integers(1, 4),
+    k=st.integers(2, 5),
+    seed=st.integers(0, 10**6),
+    scale=st.sampled_from([1e-3, 1.0, 30.0, 1e4]),
+)
+def test_property_agrees_with_reference_at_any_scale(name, n, d, k, seed, scale):
+    params, X, target = problem(name, np.random.default_rng(seed), n, d, k, scale)
+    ref_loss, ref_grad = REFERENCE[name]
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        value, g = derive.value_and_grad_function(name)(params, X, target)
+    assert relative_error(value, ref_loss(params, X, target)) <= 1e-8
+    assert relative_error(g, ref_grad(params, X, target)) <= 1e-8
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_are_validated_and_never_changed(name):
+    rng = np.random.default_rng(2)
+    params, X, target = problem(name, rng, n=6)
+    copies = [a.copy() for a in (params, X, target)]
+    both = derive.value_and_grad_function(name)
+    value, g = both(params.tolist(), X.tolist(), target.tolist())  # lists are converted
+    assert relative_error(g, both(params, X, target)[1]) == 0
+    for before, after in zip(copies, (params, X, target), strict=True):
+        assert np.array_equal(before, after)
+    bad = X.copy()
+    bad[1, 2] = np.inf
+    with pytest.raises(ValueError, match="finite"):
+        both(params, bad, target)
+    wrong = target.copy()
+    wrong[0] = -1
+    with pytest.raises(ValueError, match="labels must lie|binary"):
+        both(params, X, wrong)
+
+
+def test_the_softmax_loss_keeps_its_relative_precision_when_tiny():
+    """Scores (10, -100, -100): the loss is 2e-48, not the 0 of a naive log."""
+    value, _ = derive.value_and_grad_function("softmax")(
+        np.eye(3), np.array([[10.0, -100.0, -100.0]]), np.array([0])
+    )
+    assert value == pytest.approx(2 * np.exp(-110.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("where", ["params", "X"])
+def test_infinite_input_is_an_error_even_where_the_loss_would_stay_finite(name, where):
+    """An inf score can give a zero hinge or softplus: the callables still refuse it."""
+    rng = np.random.default_rng(4)
+    params, X, target = problem(name, rng, n=5, d=3)
+    if where == "X":
+        X[0, 0] = np.inf
+    else:
+        params.flat[0] = np.inf
+    for build in (
+        derive.loss_function,
+        derive.gradient_function,
+        derive.value_and_grad_function,
+    ):
+        with pytest.raises(ValueError, match="finite"):
+            build(name)(params, X, target)
