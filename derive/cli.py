@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from derive.errors import DeriveError, InputError
+from derive.limits import (
+    DOCUMENT_SECONDS,
+    MEMORY_BYTES,
+    STEP_SECONDS,
+    format_size,
+    parse_size,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,10 +54,57 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a hand-written derivation to check in the report",
     )
-    check = sub.add_parser("check", help="check a hand-written derivation (Markdown or LaTeX)")
+    check = sub.add_parser(
+        "check",
+        help="check a hand-written derivation (Markdown or LaTeX)",
+        description="Check every step of a hand-written derivation. The document is read and "
+        "checked in worker processes whose CPU time and memory are limited; a step that runs "
+        "out is unknown, with a reason naming the limit, and the rest is still checked. The "
+        "limits are a safety net for hostile input: ordinary documents use a small fraction.",
+    )
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=STEP_SECONDS,
+        metavar="SECONDS",
+        help=f"CPU seconds one step may use (default {STEP_SECONDS:g})",
+    )
+    check.add_argument(
+        "--document-time-limit",
+        type=_seconds,
+        default=DOCUMENT_SECONDS,
+        metavar="SECONDS",
+        help=f"CPU seconds the whole document may use, reading included "
+        f"(default {DOCUMENT_SECONDS:g}); the steps left after it are not checked",
+    )
+    check.add_argument(
+        "--memory-limit",
+        type=_size,
+        default=MEMORY_BYTES,
+        metavar="SIZE",
+        help=f"memory a worker process may add to the program's own, such as 512M or 2G "
+        f"(default {format_size(MEMORY_BYTES).replace(' ', '')})",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _list(args) -> int:
@@ -106,9 +161,10 @@ def _report(args) -> int:
 
 
 def _check(args) -> int:
-    from derive.checking import check_file, format_text
+    from derive.checking import Limits, check_file, format_text
 
-    report = check_file(args.file)
+    limits = Limits(args.time_limit, args.document_time_limit, args.memory_limit)
+    report = check_file(args.file, limits=limits)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
