@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from derive.limits import (
     format_size,
     parse_size,
 )
+from derive.safe_text import printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -156,7 +158,7 @@ def _report(args) -> int:
     path = build_report(
         args.output, names=args.only, title=args.title, check_file=args.check, progress=_progress
     )
-    _progress(f"wrote {path} in {time.monotonic() - started:.1f} s")
+    _progress(f"wrote {printable(str(path))} in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -175,19 +177,43 @@ def _check(args) -> int:
 COMMANDS = {"list": _list, "show": _show, "table": _table, "report": _report, "check": _check}
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that every clean-up runs on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    previous = {number: signal.signal(number, _stop) for number in STOP_SIGNALS}
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except DeriveError as exc:
-        print(f"derive: {exc}", file=sys.stderr)
+        print(f"derive: {printable(str(exc), keep=chr(10))}", file=sys.stderr)
         return 2
+    except Stopped as exc:
+        print(f"derive: stopped by {exc}", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":
