@@ -18,6 +18,7 @@ safe, and multiprocessing's spawn and forkserver would run the caller's main scr
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import multiprocessing
 import os
@@ -300,6 +301,7 @@ def serve_spawned(stream: Any) -> None:
 
 def _confine(limits: Limits, budget: float) -> None:
     """In the worker: the signals left to the parent, the memory and CPU limits set."""
+    faulthandler.disable()  # a crash is reported by the parent, in one line
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt stops
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
