@@ -59,4 +59,4 @@ def format_size(size: int) -> str:
     for unit in ("T", "G", "M", "K"):
         if size >= _UNITS[unit]:
             return f"{size / _UNITS[unit]:.3g} {unit}B"
-    return f"{size} bytes"
+    return f"{size} byte" if size == 1 else f"{size} bytes"

@@ -24,6 +24,9 @@ from derive.checking.interpret import read_document
 from derive.limits import format_size, parse_size
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_limits import chain  # noqa: E402
+
 EXAMPLE = ROOT / "examples" / "softmax_derivation.md"
 THREE = "$$ (a+b)^2 = a^2 + 2ab + b^2 $$\n\n$$ x + x = 3x $$\n\n$$ \\log(e^{y}) = y $$\n"
 
@@ -155,6 +158,19 @@ def test_concurrent_checks_from_threads_get_the_same_verdicts() -> None:
     assert found == [expected] * 3
 
 
+def test_limits_hold_in_a_thread_too() -> None:
+    text = chain(3000)
+    found = []
+    thread = threading.Thread(
+        target=lambda: found.append(check(text, limits=Limits(memory_bytes=1)))
+    )
+    thread.start()
+    thread.join()
+    assert [s.detail for s in found[0].steps] == [
+        "not checked: reading the document ran out of memory (1 byte per worker process)"
+    ]
+
+
 def _verdicts_of(text: str) -> list[str]:
     return verdicts(check(text))
 
@@ -167,8 +183,7 @@ def test_concurrent_checks_from_processes_get_the_same_verdicts() -> None:
 
 def test_sigterm_stops_derive_check_and_its_worker(tmp_path) -> None:
     document = tmp_path / "long.md"
-    rows = " \\\\\n&= ".join(f"(x+1)^2 + {k} - {k}" for k in range(3000))
-    document.write_text(f"$$\n\\begin{{aligned}}\n(x+1)^2 &= {rows}\n\\end{{aligned}}\n$$\n")
+    document.write_text(chain(3000))
     process = subprocess.Popen(
         [sys.executable, "-m", "derive", "check", str(document)],
         stdout=subprocess.PIPE,
