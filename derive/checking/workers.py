@@ -165,14 +165,14 @@ class _Run:
     def _give_up(self, first: int) -> None:
         """Every claim from ``first`` on: not checked, the document's time is used up."""
         assert self.stubs is not None
-        why = (
-            f"not checked: the document's time limit ({self.limits.describe_document()}) is used up"
-        )
+        limit = self.limits.describe_document()
         for n in range(first, len(self.stubs)):
             found = self.results.get(n)
             if found is not None and found.verdict == "refuted":
-                self.results[n] = replace(found, detail=f"{found.detail}; not diagnosed: {why}")
+                detail = f"{found.detail}; the diagnosis and correction ran out of time ({limit})"
+                self.results[n] = replace(found, detail=detail)
             else:
+                why = f"not checked: the document's time limit ({limit}) is used up"
                 self.results[n] = replace(self.stubs[n], detail=why)
 
 
