@@ -312,9 +312,10 @@ def _confine(limits: Limits, budget: float) -> None:
 
 
 def _lower(which: int, value: int) -> None:
-    soft, hard = resource.getrlimit(which)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
+    """Set a resource limit, never above one the caller already has."""
+    for current in resource.getrlimit(which):
+        if current != resource.RLIM_INFINITY:
+            value = min(value, current)
     resource.setrlimit(which, (value, value))
 
 
