@@ -76,9 +76,11 @@ def main() -> None:
             options = ("--document-time-limit", "3600")
             report, wall, cpu, peak = run(path, *options)
             summary = report["summary"]
+            unknown = [s["detail"] for s in report["steps"] if s["verdict"] == "unknown"]
             print(
                 f"{n:6d} {wall:8.1f} {cpu:8.1f} {cpu / n * 1000:8.2f} {peak:8.0f}  "
                 + ", ".join(f"{v} {k}" for k, v in summary.items() if v)
+                + (f" ({unknown[0]})" if unknown else "")
             )
         if args.megabyte:
             path = Path(folder) / "megabyte.md"
