@@ -170,7 +170,7 @@ def _check(args) -> int:
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(format_text(report))
+        print(printable(format_text(report), keep="\n"))  # no escape sequence reaches a terminal
     return 1 if report.to_dict()["summary"]["refuted"] else 0
 
 

@@ -128,3 +128,17 @@ def test_a_megabyte_of_valid_math_has_every_step_accounted_for(tmp_path) -> None
     for step in steps:
         checked = step["verdict"] in ("proved", "verified")
         assert checked or step["detail"].startswith("not checked: the document's time limit")
+
+
+def test_the_text_report_sends_no_control_character_to_a_terminal(tmp_path) -> None:
+    path = tmp_path / "esc.md"
+    path.write_text("$$ a\x1b[31m + b = b + a\x07 $$\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "derive", "check", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert out.returncode == 0 and "a\\x1b[31m + b" in out.stdout
+    assert not any(c in out.stdout for c in "\x1b\x07")

@@ -271,6 +271,6 @@ def build_report(
             files[FIGURE] = loss_vs_margin()
     context = report_context(views, title, agreement, compare, check)
     source = render_report(context)
-    with timed(progress, f"compiling {output.name}"):
+    with timed(progress, f"compiling {printable(output.name)}"):
         compile_pdf(source, output, files)
     return output
