@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from derive.errors import DeriveError, InputError
+from derive.limits import (
+    DOCUMENT_SECONDS,
+    MEMORY_BYTES,
+    STEP_SECONDS,
+    format_size,
+    parse_size,
+)
+from derive.safe_text import printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,9 +59,39 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a hand-written derivation to check in the report",
     )
-    check = sub.add_parser("check", help="check a hand-written derivation (Markdown or LaTeX)")
+    check = sub.add_parser(
+        "check",
+        help="check a hand-written derivation (Markdown or LaTeX)",
+        description="Check every step of a hand-written derivation. The document is read and "
+        "checked in worker processes whose CPU time and memory are limited; a step that runs "
+        "out is unknown, with a reason naming the limit, and the rest is still checked. The "
+        "limits are a safety net for hostile input: ordinary documents use a small fraction.",
+    )
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=STEP_SECONDS,
+        metavar="SECONDS",
+        help=f"CPU seconds one step may use (default {STEP_SECONDS:g})",
+    )
+    check.add_argument(
+        "--document-time-limit",
+        type=_seconds,
+        default=DOCUMENT_SECONDS,
+        metavar="SECONDS",
+        help=f"CPU seconds the whole document may use, reading included "
+        f"(default {DOCUMENT_SECONDS:g}); the steps left after it are not checked",
+    )
+    check.add_argument(
+        "--memory-limit",
+        type=_size,
+        default=MEMORY_BYTES,
+        metavar="SIZE",
+        help=f"memory a worker process may add to the program's own, such as 512M or 2G "
+        f"(default {format_size(MEMORY_BYTES).replace(' ', '')})",
+    )
     experiment = sub.add_parser(
         "experiment", help="train softmax and SVM classifiers on real data and compare them"
     )
@@ -59,6 +99,23 @@ def _parser() -> argparse.ArgumentParser:
     experiment.add_argument("--splits", type=int, default=5, help="train/test splits (>= 2)")
     experiment.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _list(args) -> int:
@@ -98,18 +155,19 @@ def _report(args) -> int:
     path = build_report(
         args.output, names=args.only, title=args.title, check_file=args.check, progress=_progress
     )
-    _progress(f"wrote {path} in {time.monotonic() - started:.1f} s")
+    _progress(f"wrote {printable(str(path))} in {time.monotonic() - started:.1f} s")
     return 0
 
 
 def _check(args) -> int:
-    from derive.checking import check_file, format_text
+    from derive.checking import Limits, check_file, format_text
 
-    report = check_file(args.file)
+    limits = Limits(args.time_limit, args.document_time_limit, args.memory_limit)
+    report = check_file(args.file, limits=limits)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(format_text(report))
+        print(printable(format_text(report), keep="\n"))  # no escape sequence reaches a terminal
     return 1 if report.to_dict()["summary"]["refuted"] else 0
 
 
@@ -138,19 +196,43 @@ COMMANDS = {
 }
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that every clean-up runs on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    previous = {number: signal.signal(number, _stop) for number in STOP_SIGNALS}
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except DeriveError as exc:
-        print(f"derive: {exc}", file=sys.stderr)
+        print(f"derive: {printable(str(exc), keep=chr(10))}", file=sys.stderr)
         return 2
+    except Stopped as exc:
+        print(f"derive: stopped by {exc}", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

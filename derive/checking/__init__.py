@@ -8,8 +8,10 @@ Pipeline: :mod:`.extract` finds the math, :mod:`.chains` cuts it into chains of 
 :mod:`.interpret` tells definitions and cases from claims, :mod:`.checker` decides each claim
 with :func:`derive.verify.compare`, and :mod:`.report` formats the result.
 
-Limits: files over ``MAX_FILE_BYTES`` (1 MB) are refused; each equality has a time limit and
-the whole document a time budget (see :mod:`.checker`); a step that runs out is ``unknown``.
+Limits: files over ``MAX_FILE_BYTES`` (1 MB) are refused. A document is read and checked in
+worker processes whose CPU time (per step and per document) and memory are bounded by the
+operating system (:mod:`derive.limits`, :mod:`.workers`), whichever thread calls; a step that runs
+out is ``unknown``, with a reason naming the limit, and the rest is still checked.
 """
 
 from __future__ import annotations
@@ -17,39 +19,36 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from derive.checking.checker import check_claims
-from derive.checking.interpret import read_document
 from derive.checking.report import format_text
-from derive.checking.results import CheckReport, DefinitionEntry, StepResult
+from derive.checking.results import CheckReport, StepResult
+from derive.checking.workers import check_in_workers, not_checked
 from derive.errors import InputError
+from derive.limits import Limits
 
-__all__ = ["CheckReport", "StepResult", "check", "check_file", "format_text", "MAX_FILE_BYTES"]
+__all__ = [
+    "CheckReport",
+    "Limits",
+    "StepResult",
+    "check",
+    "check_file",
+    "format_text",
+    "MAX_FILE_BYTES",
+]
 
 MAX_FILE_BYTES = 1_000_000
 
 
-def _not_checked(source: str, why: str) -> CheckReport:
-    """A report of one unknown entry for a document that could not be checked at all."""
-    entry = StepResult(
-        line=1, block=0, step=0, lhs="", rhs="", verdict="unknown", detail=f"not checked: {why}"
-    )
-    return CheckReport(source, (entry,))
+def check(text: str, *, source: str = "<text>", limits: Limits | None = None) -> CheckReport:
+    """Check every step of a derivation given as text; never raises on bad input.
 
-
-def check(text: str, *, source: str = "<text>") -> CheckReport:
-    """Check every step of a derivation given as text; never raises on bad input."""
+    The work runs in worker processes bounded by ``limits`` (generous defaults).
+    """
     if len(text) > MAX_FILE_BYTES:
-        return _not_checked(source, f"the text is longer than {MAX_FILE_BYTES} characters")
-    try:
-        document = read_document(text, source)
-        steps = check_claims(document)
-    except Exception as exc:  # noqa: BLE001 - check() reports, it never raises on input
-        return _not_checked(source, f"internal error ({type(exc).__name__}: {exc})")
-    definitions = tuple(DefinitionEntry(d.line, d.source) for d in document.definitions)
-    return CheckReport(source, tuple(steps), definitions)
+        return not_checked(source, f"the text is longer than {MAX_FILE_BYTES} characters")
+    return check_in_workers(text, source, limits or Limits())
 
 
-def check_file(path: str | os.PathLike[str]) -> CheckReport:
+def check_file(path: str | os.PathLike[str], *, limits: Limits | None = None) -> CheckReport:
     """Check a Markdown or LaTeX file; InputError if it is missing, unreadable, binary or > 1 MB."""
     file = Path(path)
     try:
@@ -72,4 +71,4 @@ def check_file(path: str | os.PathLike[str]) -> CheckReport:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{file} is not UTF-8 text") from None
-    return check(text, source=str(path))
+    return check(text, source=str(path), limits=limits)

@@ -25,12 +25,14 @@ from derive.render.mathsafe import safe_math
 from derive.render.pdf import compile_pdf
 from derive.render.templates import TEMPLATE_DIR, render
 from derive.render.view import NO_COUNTS, DerivationView
+from derive.safe_text import is_control, printable
 
 DEFAULT_NAMES = ("logistic", "softmax", "svm")
 DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
 DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "int305-assignment1.md"
 FIGURE = "loss-vs-margin.pdf"
 COMPARED = ("svm", "softmax")
+MAX_TITLE = 300  # characters; a longer title would not fit a title page (and TeX is slow on it)
 
 Progress = Callable[[str], None]
 
@@ -50,6 +52,11 @@ def check_output(output: Path) -> Path:
         raise InputError(f"the report must be a .pdf file, got {output}")
     if output.is_dir():
         raise InputError(f"{output} is a directory: give the path of the PDF to write")
+    for sibling in (output.with_suffix(".tex"), output.with_suffix(".log")):
+        if sibling.is_dir():
+            raise InputError(
+                f"cannot write the report to {output}: {sibling.name} beside it is a directory"
+            )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=output.parent, prefix=".derive-probe-")
@@ -59,6 +66,20 @@ def check_output(output: Path) -> Path:
         reason = error.strerror or str(error)
         raise InputError(f"cannot write the report to {output}: {reason}") from error
     return output
+
+
+def check_title(title: str | None) -> str:
+    """The title to print; too long, or holding control characters, is an InputError."""
+    if title is None:
+        return DEFAULT_TITLE
+    if len(title) > MAX_TITLE:
+        raise InputError(
+            f"the title is too long ({len(title)} characters; the limit is {MAX_TITLE})"
+        )
+    bad = next((c for c in title if is_control(c) and c not in "\t\n"), None)
+    if bad is not None:
+        raise InputError(f"the title holds a control character (U+{ord(bad):04X}): remove it")
+    return title
 
 
 def check_names(names: Sequence[str] | None) -> list[str]:
@@ -130,7 +151,7 @@ def _as_text(value: object) -> str:
         return ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_as_text(v) for v in value)
-    return _format_value(value)
+    return printable(_format_value(value))
 
 
 Typeset = Mapping[tuple[int, int, int], tuple[str, str]]
@@ -172,10 +193,10 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
     if check_file is None and not path.exists():
         return None
     if not path.is_file():
-        raise InputError(f"cannot read {path}: no such file")
+        raise InputError(f"cannot read {printable(str(path))}: no such file")
     from derive.checking import check_file as check
 
-    with timed(progress, f"checking {path.name}"):
+    with timed(progress, f"checking {printable(path.name)}"):
         data = check(path).to_dict()
         typeset = reprinted(
             path,
@@ -290,8 +311,9 @@ def build_report(
     data (when the report has both the softmax and the SVM derivation).
     """
     chosen = check_names(names)
+    title = check_title(title)
     if check_file is not None and not Path(check_file).is_file():
-        raise InputError(f"cannot read {check_file}: no such file")
+        raise InputError(f"cannot read {printable(str(check_file))}: no such file")
     output = check_output(output)
     derivations = derive_all(chosen, progress)
     views = [layout_derivation(d) for d in derivations]
@@ -313,9 +335,9 @@ def build_report(
             measured = experiment_view(data)
             files.update(experiment_figures(data))
     context = report_context(
-        views, title or DEFAULT_TITLE, agreement, compare, check, experiments=measured
+        views, title, agreement, compare, check, experiments=measured
     )
     source = render_report(context)
-    with timed(progress, f"compiling {output.name}"):
+    with timed(progress, f"compiling {printable(output.name)}"):
         compile_pdf(source, output, files)
     return output
