@@ -63,11 +63,14 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def check(text: str, *, source: str = "<text>"):
-    """Check a hand-written derivation (Markdown or LaTeX): a verdict for every step."""
+def check(text: str, *, source: str = "<text>", limits=None):
+    """Check a hand-written derivation (Markdown or LaTeX): a verdict for every step.
+
+    ``limits`` (a :class:`derive.limits.Limits`) bounds the worker processes' time and memory.
+    """
     from derive.checking import check as run
 
-    return run(text, source=source)
+    return run(text, source=source, limits=limits)
 
 
 __all__ = [

@@ -628,3 +628,9 @@ def test_long_unbreakable_product_is_broken_inside_its_brackets():
     lines = layout._tex_lines(layout.latex(long_factor * x[j]), 25.0)
     assert lines is not None and len(lines) > 1
     assert lines[0].startswith(r"\Biggl(") and lines[-1].endswith(r"\Biggr) x_{j}")
+
+
+def test_control_characters_are_escaped_not_looped_on():
+    from derive.render.templates import tex_escape
+
+    assert tex_escape("a\x01b\x7fc\x1b") == "a?b?c?"

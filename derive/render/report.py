@@ -334,9 +334,7 @@ def build_report(
         with timed(progress, "experiment figures"):
             measured = experiment_view(data)
             files.update(experiment_figures(data))
-    context = report_context(
-        views, title, agreement, compare, check, experiments=measured
-    )
+    context = report_context(views, title, agreement, compare, check, experiments=measured)
     source = render_report(context)
     with timed(progress, f"compiling {printable(output.name)}"):
         compile_pdf(source, output, files)

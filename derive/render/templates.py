@@ -63,7 +63,9 @@ def _escape_char(char: str) -> str:
     if "\u00c0" <= char <= "\u017f" and char not in "\u00d7\u00f7":
         return char  # Latin-1 and Latin Extended-A letters: T1 fonts have them
     plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-    return "".join(_escape_char(c) for c in plain) if plain else "?"
+    if not plain or plain == char:  # a control character decomposes to itself
+        return "?"
+    return "".join(_escape_char(c) for c in plain)
 
 
 def tex_escape(value: object) -> str:
