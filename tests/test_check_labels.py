@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 CORPUS = Path(__file__).parent / "check_corpus"
 _spec = importlib.util.spec_from_file_location("corpus_labels", CORPUS / "labels.py")
 labels = importlib.util.module_from_spec(_spec)
+sys.modules["corpus_labels"] = labels  # dataclasses look their module up
 _spec.loader.exec_module(labels)
 
 NOTATION = sorted(

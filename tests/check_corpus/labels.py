@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
-from sympy import Rational as Q
 from sympy import exp, log, sqrt
 
 D = 3  # size of vectors written whole (w^T x)
