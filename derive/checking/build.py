@@ -65,8 +65,11 @@ def apply_function(name: str, args: list[sp.Expr], primes: int) -> sp.Expr:
     return sp.diff(build(x), x, primes).xreplace({x: args[0]})
 
 
-def dot(name: str, right: object) -> sp.Expr:
-    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed."""
+def dot(name: str, right: object, row: sp.Expr | None = None) -> sp.Expr:
+    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed.
+
+    With a row (w_k^T x), the entries are those of row k of the matrix w: w_{k,i}.
+    """
     if not isinstance(right, sp.Expr):
         raise ParseError(f"{name}^T times something that is not a vector")
     index = index_symbol(DOT_INDEX)
@@ -74,7 +77,8 @@ def dot(name: str, right: object) -> sp.Expr:
     if not vectors or right.has(sp.Indexed, sp.Derivative, sp.Sum):
         raise ParseError(f"{name}^T times something that is not a vector")
     member = right.xreplace({v: family(str(v))[index] for v in vectors})
-    return sp.Sum(family(name)[index] * member, (index, 1, _dot_bound()))
+    left = family(name)[index] if row is None else family(name)[row, index]
+    return sp.Sum(left * member, (index, 1, _dot_bound()))
 
 
 def _dot_bound() -> sp.Symbol:

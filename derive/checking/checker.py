@@ -120,6 +120,8 @@ def _check(claim: Claim, document: Document, status: dict[tuple[int, int], str])
         return _result(claim, "unknown", outcome.reason or "could not be decided")
     if outcome.counterexample is None:
         return _result(claim, "unknown", "refuted without a counterexample: " + outcome.reason)
+    if claim.doubt:  # the counterexample may break a definition that was not read
+        return _result(claim, "unknown", claim.doubt)
     diagnosis, note = _diagnose(claim, context, status, seed)
     correction = None
     if diagnosis != INHERITED:  # else this line is right: the slip was the line before

@@ -19,10 +19,25 @@ import sympy as sp
 from derive.checking.chains import DEFINES, Chain, Piece, Relation, chains
 from derive.checking.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
 from derive.checking.parser import ParseError, parse_tokens
-from derive.checking.sampling import infer_domains, make_context, shared_names
-from derive.checking.scope import Key, Knowledge, Scope, key_of, obstacle
-from derive.checking.symbols import Vocabulary, family_names, index_symbol, real_bare_symbols
+from derive.checking.sampling import (
+    choice_of,
+    infer_domains,
+    make_context,
+    shared_names,
+    stated_domains,
+)
+from derive.checking.scope import Key, Knowledge, Scope, doubt, key_of, obstacle
+from derive.checking.lexer import Token
+from derive.checking.symbols import (
+    GREEK,
+    Vocabulary,
+    family_names,
+    index_symbol,
+    plain_symbol,
+    real_bare_symbols,
+)
 from derive.checking.vocabulary import learn_vocabulary
+from derive.functions import example
 from derive.steps import Case
 from derive.verify import SYMPY_FAILURES, compare
 
@@ -71,6 +86,11 @@ class Claim:
                 return f"could not read the {which} side: {side.error}"
         return obstacle(self.chain[i].expr, self.chain[j].expr, self.scope)
 
+    @property
+    def doubt(self) -> str:
+        """Why a refutation of this claim would not be sound (empty if it would be)."""
+        return doubt(self.lhs.expr, self.rhs.expr, self.scope)
+
 
 @dataclass(frozen=True)
 class DefinitionNote:
@@ -108,9 +128,15 @@ def read_document(text: str, source: str = "<text>") -> Document:
         (c.pieces[0].tokens for _, found, _ in cut for c in found),
     )
     parsed = _parse_all(cut, vocabulary)
+    parsed = _name_concrete_members(cut, parsed)
     exprs = [s.expr for s in parsed.values() if s.expr is not None]
-    domains = infer_domains(exprs)
+    stated = stated_domains(item.text for item in items if isinstance(item, Fragment))
+    domains = {**infer_domains(exprs), **stated.intervals}
     reader = _Reader(lines, vocabulary, parsed, domains)
+    for name, values in stated.choices.items():
+        reader.knowledge.define(
+            plain_symbol(name), choice_of(name, values), f"{name} in {{{values[0]}, {values[1]}}}"
+        )
     reader.read(cut)
     return Document(
         tuple(reader.claims), tuple(reader.notes), vocabulary, domains, shared_names(exprs)
@@ -147,6 +173,53 @@ def _parse(piece: Piece, vocabulary: Vocabulary) -> Side:
     ) as exc:
         # SymPy refused to build something (e.g. a malformed Sum): not understood.
         return Side(piece, None, f"not understood ({type(exc).__name__})")
+
+
+def _name_concrete_members(cut: list[Entry], parsed: dict[int, Side]) -> dict[int, Side]:
+    """``p_1 = ...`` defines the name p_1: read p_1 as that plain name in the whole document.
+
+    Only for families never defined with a letter index (``p_k = ...`` defines them all).
+    """
+    concrete: dict[sp.Indexed, sp.Symbol] = {}
+    general: set[str] = set()
+    for _, found, _ in cut:
+        for chain in found:
+            target = parsed[chain.pieces[0].offset].expr
+            if not isinstance(target, sp.Indexed) or chain.relations[0] not in ("=", DEFINES):
+                continue
+            if all(i.is_Integer for i in target.indices):
+                label = "_".join(str(i) for i in target.indices)
+                concrete[target] = plain_symbol(f"{target.base.label}_{label}")
+            else:
+                general.add(str(target.base.label))
+    table = {k: v for k, v in concrete.items() if str(k.base.label) not in general}
+    if not table:
+        return parsed
+    renamed = {}
+    for offset, side in parsed.items():
+        expr = side.expr.xreplace(table) if side.expr is not None else None
+        renamed[offset] = Side(side.piece, expr, side.error)
+    return renamed
+
+
+def _name_of(tokens: tuple[Token, ...]) -> str | None:
+    """The name a left side that could not be read starts with (h in h_\\theta(x)), if any."""
+    if not tokens:
+        return None
+    first = tokens[0]
+    if first.kind == "letter":
+        name = first.text
+    elif first.kind == "command" and first.text[1:] in GREEK:
+        name = first.text[1:]
+    elif first.kind == "command" and len(tokens) > 3 and tokens[1].is_char("{"):
+        name = tokens[2].text.lstrip("\\")
+        tokens = tokens[3:]
+    else:
+        return None
+    rest = tokens[1:]
+    if rest and not rest[0].is_char("_", "(", "^", "'", "}"):
+        return None
+    return name
 
 
 class _Reader:
@@ -235,7 +308,14 @@ class _Reader:
     def try_define(self, sides: tuple[Side, ...], relation: str, block: int, single: bool) -> bool:
         """Record sides[0] = sides[1] as a definition if it is one; report whether it was."""
         target, value = sides[0].expr, sides[1].expr
-        if target is None or not _definable(target):
+        if isinstance(target, example) and value is not None:
+            target, value = _one_example(target, value)
+        if target is None:
+            name = _name_of(sides[0].piece.tokens) if single or not block else None
+            if name is not None:
+                self.knowledge.skip(name, f"line {self.line_of(sides[0])}: {sides[0].error}")
+            return False
+        if not _definable(target):
             return False
         key = key_of(target)
         if self.knowledge.defined_here(key) and relation != DEFINES:
@@ -245,6 +325,9 @@ class _Reader:
         if not single and key in self.knowledge.scope(None).defined:
             return False
         if value is None:
+            self.knowledge.skip(key[1], f"line {self.line_of(sides[1])}: {sides[1].error}")
+            return False
+        if not block and self.is_point(target, value):
             return False
         if (
             target in real_bare_symbols(value)
@@ -266,6 +349,18 @@ class _Reader:
             DefinitionNote(line, block, f"{sides[0].piece.source} = {sides[1].piece.source}")
         )
         return True
+
+    def line_of(self, side: Side) -> int:
+        return self.lines.line(side.piece.offset)
+
+    def is_point(self, target: sp.Expr, value: sp.Expr) -> bool:
+        """``at $q = p$``: a name already used by a definition set to another name is a point."""
+        if not isinstance(value, (sp.Symbol, sp.Indexed)) or value.is_integer:
+            return False
+        return any(
+            target in real_bare_symbols(k.definition.rhs) or target in k.definition.rhs.atoms()
+            for k in self.knowledge.known.values()
+        )
 
     def check_restatement(
         self, key: Key, target: sp.Expr, value: sp.Expr, sides: tuple[Side, ...]
@@ -303,6 +398,17 @@ class _Reader:
                     ),
                 )
             )
+
+
+def _one_example(target: example, value: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """``\\hat{y}^{(i)} = w^T x^{(i)} + b`` defines \\hat{y} = w^T x + b for every example."""
+    inner, i = target.args
+    plain = value.replace(
+        lambda e: isinstance(e, example) and e.args[1] == i, lambda e: e.args[0]
+    )
+    if plain.has(example) or i in plain.free_symbols:
+        return target, value
+    return inner, plain
 
 
 def _definable(target: sp.Expr) -> bool:

@@ -71,6 +71,7 @@ class _Transposed:
     """``w^T``: waits for the factor it multiplies, to form the dot product."""
 
     name: str
+    row: sp.Expr | None = None  # w_k^T: row k of the matrix w
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ class _Parser:
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError(f"{value.name}^T is not multiplied by anything")
-            return dot(value.name, self.factor())
+            return dot(value.name, self.factor(), value.row)
         if isinstance(value, _DerivativeOperator):
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
@@ -433,9 +434,11 @@ class _Parser:
     ) -> sp.Expr | _Transposed:
         texts = [t.text for t in sup]
         if texts in (["T"], [r"\top"], [r"\intercal"]) or texts[:1] == [r"\mathsf"]:
-            if not plain:
-                raise ParseError("a transpose of a family member")
-            return _Transposed(base)
+            if plain:
+                return _Transposed(base)
+            if isinstance(value, sp.Indexed) and len(value.indices) == 1:
+                return _Transposed(base, value.indices[0])
+            raise ParseError("a transpose of a family member")
         if len(sup) == 3 and texts[0] == "(" and sup[1].kind == "letter" and texts[2] == ")":
             return example(value, index_symbol(sup[1].text))
         if texts in (["'"], [r"\prime"]) and plain:

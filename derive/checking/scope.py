@@ -62,6 +62,7 @@ class Scope:
     defined: frozenset[Key]
     case: Case | None
     families: frozenset[str]  # names used as indexed families in this section
+    skipped: tuple[tuple[str, str], ...] = ()  # (name, why) of definitions that were not read
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Knowledge:
     known: dict[Key, Known] = field(default_factory=dict)
     section: int = 0
     families: frozenset[str] = frozenset()
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> why its definition was not read
 
     def enter_section(self, section: int, families: frozenset[str]) -> None:
         """Start a section: drop earlier definitions of names it uses as families."""
@@ -83,6 +85,11 @@ class Knowledge:
             or any(u[0] == "plain" and u[1] in families for u in v.uses)
         }
         self._drop(clashing)
+
+    def skip(self, name: str, why: str) -> None:
+        """A definition of ``name`` was seen but not read: steps using the name are not decided."""
+        if ("plain", name) not in self.known and ("family", name) not in self.known:
+            self.skipped.setdefault(name, why)
 
     def defined_here(self, key: Key) -> bool:
         """Whether the name was defined in the current section."""
@@ -103,6 +110,7 @@ class Knowledge:
         conflicts = {_opposite(k) for k in uses | {key}}
         self._drop({k for k, v in self.known.items() if k in conflicts or v.uses & conflicts})
         self.known.pop(key, None)  # a redefinition: users of the name now use the new meaning
+        self.skipped.pop(key[1], None)
         definition = Definition(target, rhs, description)
         self.known[key] = Known(
             definition, key, self.section, uses, line, written if written is not None else target
@@ -127,12 +135,18 @@ class Knowledge:
             frozenset(self.known),
             case,
             self.families,
+            tuple(self.skipped.items()),
         )
 
 
 def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     """Why an equality cannot be checked with what is known (empty if it can)."""
     expanded = [reach(side, scope.definitions) for side in (left, right)]
+    if any(side.has(sp.core.function.AppliedUndef) for side in expanded):
+        (f, *_) = sorted(
+            {str(a.func) for side in expanded for a in side.atoms(sp.core.function.AppliedUndef)}
+        )
+        return f"{f} is applied to an argument, but no definition of {f} was read"
     if expanded[0].has(example) != expanded[1].has(example):
         return (
             "per-example quantities such as y^{(i)} appear on one side only; "
@@ -152,6 +166,20 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
         if isinstance(f, (sp.Symbol, sp.Indexed)) and f not in d.variables:
             if key_of(f) not in scope.defined:
                 return f"{_shown(f)} is not defined above, so its derivative is not known"
+    return ""
+
+
+def doubt(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
+    """Why a refutation of this equality could be wrong: it uses a name whose definition was seen
+    but not read, so its counterexample may not respect that definition (empty if none)."""
+    if not scope.skipped:
+        return ""
+    sides = [reach(side, scope.definitions) for side in (left, right)]
+    used = {name for side in sides for _, name in keys_used(side)}
+    used |= {str(a.func).rstrip("'") for side in sides for a in side.atoms(sp.Function)}
+    for name, why in scope.skipped:
+        if any(u == name or u.startswith(name + "_") for u in used):
+            return f"{name} has a definition above that was not read ({why})"
     return ""
 
 
