@@ -120,10 +120,20 @@ def test_what_reads_as_an_unknown_function_is_unknown_not_a_product() -> None:
     for text in (
         r"$$\frac{d}{dz} g(z) = g(z)(1 - g(z))$$",
         r"$$\frac{d}{dx} \phi(x) = x$$",
-        "Let $f(x) = x^2$.\n\n$$f(2) = 4$$",
         r"$$\mathbb{E}[X^2] = \mathbb{E}[X]^2$$",
     ):
         assert [v for v, _ in verdicts(text)] == ["unknown"], text
+
+
+def test_a_function_defined_once_applies_to_any_argument() -> None:
+    text = (
+        "Let $g(z) = \\frac{1}{1+e^{-z}}$, $h_\\theta(x) = g(\\theta^T x)$, $f(x) = x^2$.\n\n"
+        "$$f(2) = 4$$\n\n$$g(-z) = 1 - g(z)$$\n\n"
+        "$$g'(\\theta^T x) = h_\\theta(x)(1 - h_\\theta(x))$$\n\n"
+        "$$\\frac{\\partial h_\\theta(x)}{\\partial \\theta_j} = h_\\theta(x)(1-h_\\theta(x)) x_j$$"
+        "\n\n$$f(3) = 4$$"
+    )
+    assert [v for v, _ in verdicts(text)] == ["proved"] * 4 + ["refuted"]
 
 
 def test_e_is_a_variable_where_the_document_defines_it() -> None:

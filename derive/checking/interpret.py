@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derive.checking.chains import DEFINES, Chain, Piece, Relation, chains
 from derive.checking.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
+from derive.checking.lexer import Token
 from derive.checking.parser import ParseError, parse_tokens
 from derive.checking.sampling import (
     choice_of,
@@ -27,7 +29,6 @@ from derive.checking.sampling import (
     stated_domains,
 )
 from derive.checking.scope import Key, Knowledge, Scope, doubt, key_of, obstacle
-from derive.checking.lexer import Token
 from derive.checking.symbols import (
     GREEK,
     Vocabulary,
@@ -265,7 +266,7 @@ class _Reader:
                 self.case = case
         step = 0
         for chain in found:
-            sides = tuple(self.parsed[p.offset] for p in chain.pieces)
+            sides = tuple(self.applied(self.parsed[p.offset]) for p in chain.pieces)
             start = 0
             if self.try_define(sides, chain.relations[0], fragment.block, single=len(sides) == 2):
                 start = 1
@@ -343,12 +344,35 @@ class _Reader:
                 lhs, rhs, f"one-hot: {sides[0].piece.source} = 1", line, written=target
             )
         else:
-            self.knowledge.define(target, value, sides[0].piece.source, line)
+            arguments = self.vocab.function_like.get(str(target), ())
+            self.knowledge.define(target, value, sides[0].piece.source, line, arguments=arguments)
         self.case = None
         self.notes.append(
             DefinitionNote(line, block, f"{sides[0].piece.source} = {sides[1].piece.source}")
         )
         return True
+
+    def applied(self, side: Side) -> Side:
+        """The side with each defined function applied to its argument: g(u) is g's formula at u,
+        g'(u) its derivative at u (a function not defined above stays applied)."""
+        if side.expr is None or not side.expr.has(AppliedUndef):
+            return side
+
+        def expand(call: AppliedUndef) -> sp.Expr:
+            name = str(call.func)
+            base = name.rstrip("'")
+            arguments = self.vocab.function_like.get(base)
+            known = self.knowledge.known.get(("plain", base))
+            if arguments is None or known is None or len(arguments) != len(call.args):
+                return call
+            variables = [self.vocab.symbol(a) for a in arguments]
+            formula = known.definition.rhs
+            if len(name) > len(base):
+                formula = sp.diff(formula, variables[0], len(name) - len(base))
+            return formula.xreplace(dict(zip(variables, call.args, strict=True)))
+
+        expr = side.expr.replace(lambda e: isinstance(e, AppliedUndef), expand)
+        return Side(side.piece, expr, side.error)
 
     def line_of(self, side: Side) -> int:
         return self.lines.line(side.piece.offset)
@@ -403,9 +427,7 @@ class _Reader:
 def _one_example(target: example, value: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     """``\\hat{y}^{(i)} = w^T x^{(i)} + b`` defines \\hat{y} = w^T x + b for every example."""
     inner, i = target.args
-    plain = value.replace(
-        lambda e: isinstance(e, example) and e.args[1] == i, lambda e: e.args[0]
-    )
+    plain = value.replace(lambda e: isinstance(e, example) and e.args[1] == i, lambda e: e.args[0])
     if plain.has(example) or i in plain.free_symbols:
         return target, value
     return inner, plain

@@ -312,6 +312,8 @@ class _Parser:
             word = "".join(t.text for t in self.group_tokens())
             if word.lower() in FUNCTIONS:
                 return self.function(word.lower())
+            if word.isalpha():
+                return self.name(word)
             raise ParseError(f"unknown function {word!r}")
         if name == "delta" and self.at("_"):
             return self.kronecker_delta()
@@ -383,7 +385,13 @@ class _Parser:
         if primes > MAX_ORDER:
             raise ParseError(f"a derivative of order {primes}")
         if primes and base in self.vocab.function_like and self.at("("):
-            return self.derivative_of_function(base, primes)
+            if self.argument_list(base):
+                arguments = self.vocab.function_like[base]
+                if len(arguments) != 1:
+                    raise ParseError(f"{base}' of a function of several arguments")
+                name = plain_symbol(base)
+                return sp.Derivative(name, (self.vocab.symbol(arguments[0]), primes))
+            return self.application(base + "'" * primes)
         if base == "e" and sub is None and self.vocab.euler:
             return sp.exp(self.sub(sup)) if sup is not None else sp.E
         base += "'" * primes
@@ -391,31 +399,42 @@ class _Parser:
         if sup is not None:
             value = self.superscripted(base, value, sup, plain=sub is None)
         if isinstance(value, sp.Symbol) and self.at("("):
-            self.check_application(str(value))
+            return self.check_application(str(value))
         return value
 
-    def check_application(self, name: str) -> None:
-        """After ``name(``: skip an argument list, refuse what reads as an unknown function.
+    def check_application(self, name: str) -> sp.Expr:
+        """After ``name(``: skip an argument list, apply a defined function, refuse the unknown.
 
-        ``y(1-y)`` is a product; ``L(y, t)`` is L with its arguments; ``g(z)`` and ``f(2)``
-        (f defined as f(x)) are functions applied, which are not understood.
+        ``y(1-y)`` is a product; ``L(y, t)`` is L with its arguments; ``g(\\theta^T x)`` for g
+        defined as g(z) is g applied (an undefined function g(...) that the reader expands by
+        the definition); ``f(x)`` for an f never defined reads as an unknown function.
         """
+        symbol = plain_symbol(name)
         if self.argument_list(name):
-            return
-        if name in self.vocab.function_like:
-            raise ParseError(f"{name} applied to another argument than in its definition")
+            return symbol
+        if name.rstrip("'") in self.vocab.function_like:
+            return self.application(name)
         if _single_name(self.tokens[self.pos + 1 : self.pos + 5]):
             raise ParseError(
                 f"{name}(...) reads as an unknown function (for a product write "
                 f"{name} \\cdot (...))"
             )
+        return symbol
 
-    def derivative_of_function(self, name: str, primes: int) -> sp.Expr:
-        """f'(x) for a function defined as f(x) = ...: the derivative of f by x."""
-        arguments = self.vocab.function_like[name]
-        if len(arguments) != 1 or not self.argument_list(name):
-            raise ParseError(f"{name}' applied to another argument than in its definition")
-        return sp.Derivative(plain_symbol(name), (self.vocab.symbol(arguments[0]), primes))
+    def application(self, name: str) -> sp.Expr:
+        """g(u) for a function defined as g(z) = ...: kept as g(u) until the reader expands it."""
+        arguments = self.vocab.function_like[name.rstrip("'")]
+        self.expect("(")
+        args = [self.expression()]
+        while self.at(","):
+            self.pos += 1
+            args.append(self.expression())
+        self.expect(")")
+        if len(args) != len(arguments):
+            raise ParseError(
+                f"{name} applied to {len(args)} arguments, defined with {len(arguments)}"
+            )
+        return sp.Function(name, real=True)(*args)
 
     def subscripted(self, base: str, sub: list[Token] | None) -> sp.Expr:
         """z_k (family member), x_1, L_{CE} (a longer name), or plain y."""
@@ -424,8 +443,12 @@ class _Parser:
         index = _index_of(sub)
         if index is not None:
             return family(base)[index]
-        if all(t.kind == "letter" for t in sub) or _text_group(sub):
-            suffix = "".join(t.text for t in sub if t.kind in ("letter", "number"))
+        if all(t.kind == "letter" or _is_greek([t]) for t in sub) or _text_group(sub):
+            suffix = "".join(
+                t.text.lstrip("\\") for t in sub if t.kind in ("letter", "number", "command")
+            )
+            if sub[0].kind == "command" and _text_group(sub):
+                suffix = "".join(t.text for t in sub[2:-1])
             return plain_symbol(f"{base}_{suffix}")
         raise ParseError(f"the subscript of {base} is not understood")
 

@@ -103,10 +103,14 @@ class Knowledge:
         description: str,
         line: int = 0,
         written: sp.Expr | None = None,
+        arguments: tuple[str, ...] = (),
     ) -> Definition:
-        """Record ``target = rhs``, dropping definitions that give its names another meaning."""
+        """Record ``target = rhs``, dropping definitions that give its names another meaning.
+
+        The ``arguments`` of a function definition (z in g(z) = ...) are placeholders, not uses.
+        """
         key = key_of(target)
-        uses = keys_used(rhs)
+        uses = frozenset(k for k in keys_used(rhs) if k[1] not in arguments)
         conflicts = {_opposite(k) for k in uses | {key}}
         self._drop({k for k, v in self.known.items() if k in conflicts or v.uses & conflicts})
         self.known.pop(key, None)  # a redefinition: users of the name now use the new meaning
@@ -152,11 +156,15 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
             "per-example quantities such as y^{(i)} appear on one side only; "
             "they are not connected to the definitions"
         )
+    variables = [
+        v for d in (left.atoms(sp.Derivative) | right.atoms(sp.Derivative)) for v in d.variables
+    ]
     bare = {str(s) for s in real_bare_symbols(left) | real_bare_symbols(right)}
+    bare |= {str(v) for v in variables if isinstance(v, sp.Symbol) and not v.is_integer}
     used_as_family = family_names(left) | family_names(right)
+    used_as_family |= {n for side in expanded for n in family_names(side)}
     for name in sorted(bare):
-        vector = name in scope.families and ("plain", name) not in scope.defined
-        if name in used_as_family or vector:
+        if name in used_as_family and ("plain", name) not in scope.defined:
             return (
                 f"{name} is a vector here ({name}_k appears in this section); "
                 f"a formula using {name} as a whole is not understood"
