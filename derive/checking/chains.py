@@ -139,6 +139,7 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
     """Rows of tokens at the top level, with relations replaced by their names (strings)."""
     rows: list[list[Token | str]] = [[]]
     level = 0
+    brackets = 0  # open ( [ \{ in this row: a relation inside is a condition, 1(y_i = k)
     i = 0
     while i < len(tokens):
         t = tokens[i]
@@ -147,9 +148,14 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             level += 1
         elif t.is_char("}") or t.is_command(r"\right", r"\end"):
             level = max(level - 1, 0)
+        if level == 0 and (t.is_char("(", "[") or t.is_command(r"\{", r"\lbrace")):
+            brackets += 1
+        elif level == 0 and (t.is_char(")", "]") or t.is_command(r"\}", r"\rbrace")):
+            brackets = max(brackets - 1, 0)
         if level > 0 or t.is_char("}") or t.is_command(r"\right", r"\end"):
             row.append(t)
         elif t.kind == "command" and (t.text in ROW_BREAKS or t.text in WIDE_SPACES):
+            brackets = 0
             rows.append([])
             i = _skip_optional(tokens, i + 1)
             continue
@@ -172,7 +178,7 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             row.append(DEFINES)
             i += 2
             continue
-        elif t.kind in ("char", "command") and t.text in RELATIONS:
+        elif t.kind in ("char", "command") and t.text in RELATIONS and not brackets:
             row.append(RELATIONS[t.text])
         else:
             row.append(t)

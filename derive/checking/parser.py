@@ -64,6 +64,19 @@ NOT_A_FACTOR = frozenset(
     r"\implies \iff \leq \geq \le \ge \neq \ne \approx \equiv \propto \sim \coloneqq".split()
 ) | {"&"}
 OPEN = {"(": ")", "[": "]"}
+OPENING = {")": "(", "]": "["}
+INDICATOR_FONTS = frozenset(r"\mathbb \mathbf \mathds \mathbbm \boldsymbol \bm".split())
+CONDITIONS = {
+    "=": "=",
+    r"\neq": "!=",
+    r"\ne": "!=",
+    "<": "<",
+    ">": ">",
+    r"\le": "<=",
+    r"\leq": "<=",
+    r"\ge": ">=",
+    r"\geq": ">=",
+}
 
 
 @dataclass(frozen=True)
@@ -279,11 +292,66 @@ class _Parser:
         raise ParseError(f"unexpected character {tok.text!r}")
 
     def delimited(self, close: str) -> sp.Expr:
+        if close == "]" and self.at("["):  # [[k = y_i]] (written [\![ ... ]\!])
+            self.pos += 1
+            value = self.condition(self.until("]"))
+            self.expect("]")
+            return value
+        if close == "]" and _has_relation(self.until_matching("[", "]")):
+            return self.condition(self.until("]"))  # an Iverson bracket [k = y_i]
         value = self.expression()
         if self.at(","):
             raise ParseError("a list where an expression was expected")
         self.expect(close)
         return value
+
+    # --- indicators -------------------------------------------------------------------
+
+    def until(self, close: str) -> list[Token]:
+        """The tokens up to the matching ``close`` at this level, which is consumed."""
+        inner = self.until_matching(OPENING[close], close)
+        self.pos += len(inner)
+        self.expect(close)
+        return inner
+
+    def until_matching(self, opening: str, close: str) -> list[Token]:
+        level = 0
+        for i in range(self.pos, len(self.tokens)):
+            t = self.tokens[i]
+            if t.is_char(opening, "{"):
+                level += 1
+            elif t.is_char(close, "}"):
+                if level == 0:
+                    return self.tokens[self.pos : i]
+                level -= 1
+        raise ParseError(f"{opening} without its {close}")
+
+    def indicator(self) -> sp.Expr:
+        """1(k = y_i), 1{x > 0}, 1_{k = y_i}: the indicator of a condition."""
+        if self.at("_"):
+            self.pos += 1
+            return self.condition(self.argument_tokens())
+        if self.at("(", "["):
+            close = ")" if self.next().text == "(" else "]"
+            return self.condition(self.until(close))
+        raise ParseError("an indicator without its condition")
+
+    def condition(self, tokens: list[Token]) -> sp.Expr:
+        """1 where the condition holds, 0 elsewhere: k = j is delta_kj, x > 0 a step."""
+        parts = split_at(tokens, lambda t: t.text in CONDITIONS and t.kind in ("char", "command"))
+        relations = [t.text for t in tokens if t.text in CONDITIONS and t.kind != "letter"]
+        if len(parts) != 2 or len(relations) != 1:
+            raise ParseError("an indicator whose condition is not one comparison")
+        a, b = self.sub(parts[0]), self.sub(parts[1])
+        relation = CONDITIONS[relations[0]]
+        if relation in ("=", "!="):
+            if not (a.is_integer and b.is_integer):
+                raise ParseError("an indicator of an equality between real numbers")
+            delta = sp.KroneckerDelta(a, b)
+            return delta if relation == "=" else 1 - delta
+        if relation in (">", ">="):
+            return sp.Heaviside(a - b, 0 if relation == ">" else 1)
+        return sp.Heaviside(b - a, 0 if relation == "<" else 1)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -321,6 +389,9 @@ class _Parser:
             return sp.pi
         if name in GREEK:
             return self.name(name)
+        if tok.text in INDICATOR_FONTS and self.at("{") and _is_one(self.peek(1), self.peek(2)):
+            self.pos += 3
+            return self.indicator()
         if tok.text == r"\mathbb":
             raise ParseError(r"\mathbb (an expectation or a set?) is not understood")
         if tok.text in FONTS and self.at("{"):
@@ -440,7 +511,15 @@ class _Parser:
         """z_k (family member), x_1, L_{CE} (a longer name), or plain y."""
         if sub is None:
             return self.vocab.symbol(base)
+        if (
+            len(sub) == 1
+            and sub[0].kind == "letter"
+            and self.vocab.is_index(f"{base}_{sub[0].text}")
+        ):
+            return index_symbol(f"{base}_{sub[0].text}")  # y_i, the class of example i
         index = _index_of(sub)
+        if index is None and _label_index(sub) and self.vocab.is_index(_label_index(sub)):
+            index = index_symbol(_label_index(sub))
         if index is not None:
             return family(base)[index]
         if all(t.kind == "letter" or _is_greek([t]) for t in sub) or _text_group(sub):
@@ -612,6 +691,11 @@ class _Parser:
                 sup = tokens
         if sub is None:
             raise ParseError("a sum without an index")
+        excluded = None
+        for n, t in enumerate(sub):
+            if t.is_command(r"\neq", r"\ne"):
+                sub, excluded = sub[:n], self.sub(sub[n + 1 :])
+                break
         parts = split_at_equals(sub)
         names = index_names(parts[0])
         if names is None or len(names) != 1:
@@ -622,7 +706,11 @@ class _Parser:
         body = self.summand()
         if any(index in s.variables for s in body.atoms(sp.Sum, sp.Product)):
             raise ParseError(f"nested sums over the same index {index}")
-        return kind(body, (index, lower, upper))
+        if excluded is None:
+            return kind(body, (index, lower, upper))
+        if kind is not sp.Sum or not excluded.is_integer:
+            raise ParseError("a sum that leaves out something other than one index")
+        return sp.Sum(body, (index, lower, upper)) - body.xreplace({index: excluded})
 
     def summand(self) -> sp.Expr:
         """What a sum adds up: the factors after it, up to + or - or another sum."""
@@ -704,6 +792,16 @@ class _Parser:
 # --- helpers on token lists -------------------------------------------------------------
 
 
+def _is_one(*tokens: Token | None) -> bool:
+    """``1}`` after a font command's brace: the indicator 1."""
+    one, close = tokens
+    return one is not None and one.text == "1" and close is not None and close.is_char("}")
+
+
+def _has_relation(tokens: list[Token]) -> bool:
+    return any(t.text in CONDITIONS and t.kind in ("char", "command") for t in tokens)
+
+
 def _is_d(tok: Token) -> bool:
     return tok.kind == "letter" and tok.text == "d"
 
@@ -729,6 +827,18 @@ def _text_group(tokens: list[Token]) -> bool:
         and tokens[0].text in (r"\text", r"\mathrm", r"\textrm", r"\mathit")
         and all(t.kind in ("letter", "number") for t in tokens[2:-1])
     )
+
+
+def _label_index(tokens: list[Token]) -> str:
+    """``y_i`` as a subscript (f_{y_i}): the name of the index it stands for, else ''."""
+    if (
+        len(tokens) == 3
+        and tokens[0].kind == "letter"
+        and tokens[1].is_char("_")
+        and tokens[2].kind == "letter"
+    ):
+        return f"{tokens[0].text}_{tokens[2].text}"
+    return ""
 
 
 def _index_of(tokens: list[Token]) -> sp.Expr | None:

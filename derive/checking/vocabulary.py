@@ -73,6 +73,13 @@ def _names_something(before: Token) -> bool:
 
 def _subscript_indices(script: list[Token], after_delta: bool) -> list[str]:
     parts = _before_equals(script)
+    if (
+        len(parts) == 3
+        and parts[0].kind == "letter"
+        and parts[1].is_char("_")
+        and parts[2].kind == "letter"
+    ):
+        return [f"{parts[0].text}_{parts[2].text}", parts[2].text]  # f_{y_i}: y_i is an index
     names = index_names(parts)
     if names is not None and (len(names) == 1 or after_delta and len(names) == 2):
         return names
@@ -88,7 +95,7 @@ def _subscript_indices(script: list[Token], after_delta: bool) -> list[str]:
 
 def _before_equals(script: list[Token]) -> list[Token]:
     for i, t in enumerate(script):
-        if t.is_char("="):
+        if t.is_char("=") or t.is_command(r"\neq", r"\ne"):
             return script[:i]
     return script
 
