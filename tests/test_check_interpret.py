@@ -17,8 +17,16 @@ def test_definitions_are_substituted_inside_derivatives() -> None:
 
 
 def test_a_displayed_definition_is_not_a_step_but_a_restatement_is() -> None:
-    text = "$$y = 2x$$\n\n$$y = x + x$$\n\n$$y = 3x$$"
+    text = "Let $y = 2x$.\n\n$$y = x + x$$\n\n$$y = 3x$$"
     assert [v for v, _ in verdicts(text)] == ["proved", "refuted"]
+
+
+def test_a_second_displayed_formula_for_a_name_is_a_new_definition() -> None:
+    """ "The softmax loss is $$L_i = ...$$ ... the SVM loss is $$L_i = ...$$": two definitions."""
+    text = "$$y = 2x$$\n\n$$y = x + x$$\n\n$$y = 3x$$\n\n$$y = x + 2x$$"
+    report = check(text)
+    assert [s.verdict for s in report.steps] == ["proved", "proved"]
+    assert [d.text for d in report.definitions] == ["y = 2x", "y = 3x"]
 
 
 def test_a_chain_starting_with_a_new_name_defines_it() -> None:

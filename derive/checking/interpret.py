@@ -246,6 +246,7 @@ class _Reader:
         for number, section in enumerate(_sections(cut)):
             self.knowledge.enter_section(number, self.families(section))
             self.case = None
+            self.displayed: set[Key] = set()  # names defined by a displayed formula here
             for fragment, found, relations in section:
                 self.fragment(fragment, found, relations)
 
@@ -319,7 +320,10 @@ class _Reader:
         if not _definable(target):
             return False
         key = key_of(target)
-        if self.knowledge.defined_here(key) and relation != DEFINES:
+        displayed_again = single and block and key in self.displayed and value is not None
+        if displayed_again and self.contradicts(key, target, value):
+            pass  # "The formula of the SVM loss is $$L_i = ...$$" after another formula for L_i
+        elif self.knowledge.defined_here(key) and relation != DEFINES:
             if single and not block and value is not None:
                 self.check_restatement(key, target, value, sides)
             return False
@@ -336,6 +340,8 @@ class _Reader:
             and key[1] in family_names(value)
         ):
             return False
+        if single and block:
+            self.displayed.add(key)
         line = self.lines.line(sides[0].piece.offset)
         if isinstance(target, sp.Indexed) and value == 1 and len(target.indices) == 1:
             lhs = target.base[ONE_HOT_INDEX]
@@ -385,6 +391,24 @@ class _Reader:
             target in real_bare_symbols(k.definition.rhs) or target in k.definition.rhs.atoms()
             for k in self.knowledge.known.values()
         )
+
+    def contradicts(self, key: Key, target: sp.Expr, value: sp.Expr) -> bool:
+        """Whether a displayed formula for a name defined by a displayed formula gives it
+        another value: a second definition (the SVM loss after the softmax loss), not a step."""
+        if value.has(sp.Derivative) or not isinstance(target, (sp.Symbol, sp.Indexed)):
+            return False
+        old = self.knowledge.known[key].definition
+        if isinstance(target, sp.Indexed):
+            if len(old.lhs.indices) != len(target.indices):
+                return False
+            old_rhs = old.rhs.xreplace(dict(zip(old.lhs.indices, target.indices, strict=True)))
+        else:
+            old_rhs = old.rhs
+        context = make_context(self.knowledge.scope(None).definitions, self.vocab, self.domains)
+        try:
+            return compare(old_rhs, value, context, self.case).status == "refuted"
+        except SYMPY_FAILURES:
+            return False
 
     def check_restatement(
         self, key: Key, target: sp.Expr, value: sp.Expr, sides: tuple[Side, ...]
