@@ -251,6 +251,330 @@ def heldout_l2_logistic() -> Steps:
     )
 
 
+# --- notation part (used while developing the checker) ---------------------------------------
+
+
+def notation_sigmoid_prime() -> Steps:
+    (x,) = r("x")
+    s = sigmoid
+    return Steps(
+        [
+            (d(s(x), x), exp(-x) / (1 + exp(-x)) ** 2),
+            (exp(-x) / (1 + exp(-x)) ** 2, s(x) * (1 - s(x))),
+            (d(s(x), x), s(x) * s(-x)),
+            (1 - s(x), s(-x)),
+            (d(s(x), x), s(x) ** 2),
+        ]
+    )
+
+
+def notation_quotient_rule_fprime() -> Steps:
+    (x,) = r("x")
+    f = (x**2 + 1) / exp(x)
+    fp = d(f, x)
+    return Steps(
+        [
+            (fp, (2 * x * exp(x) - (x**2 + 1) * exp(x)) / exp(x) ** 2),
+            ((2 * x * exp(x) - (x**2 + 1) * exp(x)) / exp(x) ** 2, (2 * x - x**2 - 1) / exp(x)),
+            ((2 * x - x**2 - 1) / exp(x), -((x - 1) ** 2) / exp(x)),
+            (fp.subs(x, 2), -exp(-2)),
+            (fp.subs(x, 0), 1),
+        ]
+    )
+
+
+def notation_partial_subscript() -> Steps:
+    x, y = r("x y")
+    u = x**2 * y + sp.sin(y)
+    return Steps(
+        [
+            (d(u, x), 2 * x * y),
+            (d(u, y), x**2 + sp.cos(y)),
+            (d(d(u, y), x), 2 * x),
+            (d(u, y), x**2 - sp.cos(y)),
+        ]
+    )
+
+
+def notation_nabla_linear() -> Steps:
+    (b, y) = r("b y")
+    w, x = vec("w"), vec("x")
+    yhat = dot(w, x) + b
+    loss = (yhat - y) ** 2 / 2
+    j = 1
+    return Steps(
+        [
+            (d(loss, b), yhat - y),
+            (d(loss, w[j]), (yhat - y) * x[j]),
+            ((yhat - y) * x[j], (dot(w, x) + b - y) * x[j]),
+            (d(loss, w[j]), (yhat - y) * w[j]),
+        ]
+    )
+
+
+def notation_dot_norm() -> Steps:
+    (lam,) = r("lambda")
+    w, x = vec("w"), vec("x")
+    sq = sum(v**2 for v in w)
+    j = 1
+    return Steps(
+        [
+            (d(sq, w[j]), 2 * w[j]),
+            (d(lam / 2 * sq, w[j]), lam * w[j]),
+            (d(dot(w, x), w[j]), x[j]),
+            (d(sq, w[j]), w[j]),
+        ]
+    )
+
+
+def notation_softmax_three_classes() -> Steps:
+    z = vec("z", 3)
+    total = sum(exp(v) for v in z)
+    y = [exp(v) / total for v in z]
+    return Steps(
+        [
+            (y[0] + y[1] + y[2], 1),
+            (sum(y), 1),
+            (d(y[0], z[0]), y[0] * (1 - y[0])),
+            (d(y[0], z[2]), -y[0] * y[2]),
+            (d(y[0], z[2]), y[0] * y[2]),
+        ]
+    )
+
+
+def notation_logsumexp_shift() -> Steps:
+    (c,) = r("c")
+    z = vec("z")
+    lse = log(sum(exp(v) for v in z))
+    k = 1
+    return Steps(
+        [
+            (log(sum(exp(v - c) for v in z)), lse - c),
+            (d(lse, z[k]), exp(z[k]) / sum(exp(v) for v in z)),
+            (log(sum(exp(v - c) for v in z)), lse + c),
+        ]
+    )
+
+
+def notation_softplus_grad() -> Steps:
+    (x,) = r("x")
+    s = lambda u: log(1 + exp(u))  # noqa: E731
+    return Steps(
+        [
+            (d(s(x), x), exp(x) / (1 + exp(x))),
+            (exp(x) / (1 + exp(x)), sigmoid(x)),
+            (s(x), x + s(-x)),
+            (d(s(x), x), sigmoid(-x)),
+        ]
+    )
+
+
+def notation_hinge_subgradient() -> Steps:
+    (y,) = r("y")
+    w, x = vec("w"), vec("x")
+    m = y * dot(w, x)
+    loss = sp.Max(0, 1 - m)
+    j = 1
+    return Steps(
+        [
+            (d(loss, w[j]), -sp.Heaviside(1 - m, 0) * y * x[j]),
+            (y**2 * x[j], x[j]),
+            (d(loss, w[j]), -sp.Heaviside(1 - m, 0) * x[j]),
+        ],
+        {y: [-1, 1]},
+    )
+
+
+def _examples(name: str) -> list[list[sp.Symbol]]:
+    return [vec(f"{name}{i}_") for i in range(N)]
+
+
+def notation_mse_vector() -> Steps:
+    w = vec("w")
+    xs = _examples("x")
+    ts = list(r(" ".join(f"t{i}" for i in range(N))))
+    yhat = [dot(w, xs[i]) for i in range(N)]
+    cost = sum((yhat[i] - ts[i]) ** 2 for i in range(N)) / (2 * N)
+    j = 1
+    grad = sum((yhat[i] - ts[i]) * xs[i][j] for i in range(N))
+    return Steps(
+        [
+            (d(cost, w[j]), grad / N),
+            (d(cost, w[j]), grad / N),
+            (d(cost, w[j]), grad / (2 * N)),
+        ]
+    )
+
+
+def notation_cross_entropy_examples() -> Steps:
+    w = vec("w")
+    xs = _examples("x")
+    ts = list(r(" ".join(f"t{i}" for i in range(N))))
+    ys = [sigmoid(dot(w, xs[i])) for i in range(N)]
+    cost = -sum(ts[i] * log(ys[i]) + (1 - ts[i]) * log(1 - ys[i]) for i in range(N)) / N
+    j = 1
+    return Steps(
+        [
+            (d(cost, w[j]), sum((ys[i] - ts[i]) * xs[i][j] for i in range(N)) / N),
+            (d(cost, w[j]), sum((ts[i] - ys[i]) * xs[i][j] for i in range(N)) / N),
+        ],
+        {t: PROB for t in ts},
+    )
+
+
+def notation_kl_bernoulli_student() -> Steps:
+    p, q = r("p q")
+    kl = p * log(p / q) + (1 - p) * log((1 - p) / (1 - q))
+    return Steps(
+        [
+            (d(kl, p), log(p / q) - log((1 - p) / (1 - q))),
+            (log(p / q) - log((1 - p) / (1 - q)), log(p * (1 - q) / (q * (1 - p)))),
+            (d(kl, q, 2), p / q**2 + (1 - p) / (1 - q) ** 2),
+            (d(kl, p), log(p * (1 - q) / (q * (1 - p))) + 1),
+        ],
+        {p: PROB, q: PROB},
+    )
+
+
+def notation_tanh_backprop() -> Steps:
+    w, x, b, t, u = r("w x b t u")
+    a = w * x + b
+    h = sp.tanh(a)
+    e = (h - t) ** 2 / 2
+    return Steps(
+        [
+            (d((u - t) ** 2 / 2, u), u - t),
+            (d(sp.tanh(u), u), 1 - sp.tanh(u) ** 2),
+            (1 - sp.tanh(u) ** 2, 1 - sp.tanh(u) ** 2),
+            (d(e, w), (h - t) * (1 - h**2) * x),
+            (d(e, b), (h - t) * (1 - h**2)),
+            (d(sp.tanh(u), u), 1 - sp.tanh(u)),
+        ]
+    )
+
+
+def notation_two_layer_relu() -> Steps:
+    w1, w2, x, t = r("w1 w2 x t")
+    a = w1 * x
+    h = sp.Max(0, a)
+    o = w2 * h
+    loss = (o - t) ** 2 / 2
+    return Steps(
+        [
+            (d(loss, w2), (o - t) * h),
+            (d(loss, w1), (o - t) * w2 * sp.Heaviside(a, 0) * x),
+            (d(loss, w1), (o - t) * w2 * x),
+        ]
+    )
+
+
+def notation_softmax_ce_indicator() -> Steps:
+    s = vec("s")
+    yi = 1
+    total = sum(exp(v) for v in s)
+    p = [exp(v) / total for v in s]
+    loss = -log(p[yi - 1])
+    grads = [d(loss, v) for v in s]
+    ind = [1 if j == yi else 0 for j in range(1, D + 1)]
+    return Steps(
+        [
+            (sp.Matrix(grads), sp.Matrix([p[j] - ind[j] for j in range(D)])),
+            (sum(grads), 0),
+            (sp.Matrix(grads), sp.Matrix([p[j] - ind[j] for j in range(D)])),
+            (sp.Matrix(grads), sp.Matrix([p[j] + ind[j] for j in range(D)])),
+        ]
+    )
+
+
+def notation_svm_loss() -> Steps:
+    s = vec("s")
+    yi, j = 1, 2  # a wrong class j != y_i
+    loss = sum(sp.Max(0, s[k] - s[yi - 1] + 1) for k in range(D) if k != yi - 1)
+    wrong = [sp.Heaviside(s[k] - s[yi - 1] + 1, 0) for k in range(D) if k != yi - 1]
+    return Steps(
+        [
+            (d(loss, s[j - 1]), sp.Heaviside(s[j - 1] - s[yi - 1] + 1, 0)),
+            (d(loss, s[yi - 1]), -sum(wrong)),
+            (d(loss, s[yi - 1]), sum(wrong)),
+        ]
+    )
+
+
+def notation_elided_sum() -> Steps:
+    z = vec("z", 4)
+    total = sum(exp(v) for v in z)
+    k = 2
+    return Steps(
+        [
+            (total, sum(exp(v) for v in z)),
+            (d(total, z[1]), exp(z[1])),
+            (d(total, z[k]), exp(z[k])),
+            (d(total, z[1]), total),
+        ]
+    )
+
+
+def notation_huber_cases() -> Steps:
+    rr, delta = r("r delta")
+    h = rr**2 / 2
+    g = delta * sp.Abs(rr) - delta**2 / 2
+    return Steps(
+        [
+            (d(h, rr), rr),
+            (delta**2 / sp.Abs(delta), delta),
+            (g - h, -((sp.Abs(rr) - delta) ** 2) / 2),
+            (g - h, (sp.Abs(rr) - delta) ** 2 / 2),
+        ],
+        {delta: (0.05, 2.0)},
+    )
+
+
+def notation_bce_logits_grad() -> Steps:
+    z, t = r("z t")
+    ell = log(1 + exp(z)) - t * z
+    return Steps(
+        [
+            (d(ell, z), exp(z) / (1 + exp(z)) - t),
+            (exp(z) / (1 + exp(z)) - t, sigmoid(z) - t),
+            (d(ell, z, 2), sigmoid(z) * (1 - sigmoid(z))),
+            (ell, -t * log(sigmoid(z)) - (1 - t) * log(1 - sigmoid(z))),
+            (d(ell, z), sigmoid(z) + t),
+        ],
+        {t: PROB},
+    )
+
+
+def notation_l2_logistic_cs229() -> Steps:
+    y, lam = r("y lambda")
+    th, x = vec("theta"), vec("x")
+    h = sigmoid(dot(th, x))
+    cost = -y * log(h) - (1 - y) * log(1 - h) + lam / 2 * sum(v**2 for v in th)
+    j = 1
+    return Steps(
+        [
+            (d(cost, th[j]), (h - y) * x[j] + lam * th[j]),
+            (d(cost, th[j]), (h - y) * x[j] + 2 * lam * th[j]),
+        ],
+        {y: PROB},
+    )
+
+
+def notation_two_class_sigmoid() -> Steps:
+    a1, a2 = r("a1 a2")
+    q1 = exp(a1) / (exp(a1) + exp(a2))
+    q2 = exp(a2) / (exp(a1) + exp(a2))
+    ell = -log(q1)
+    return Steps(
+        [
+            (q2, 1 - q1),
+            (ell, log(1 + exp(a2 - a1))),
+            (d(ell, a1), q1 - 1),
+            (d(ell, a2), q2),
+            (d(ell, a2), q1),
+        ]
+    )
+
+
 # --- deciding a label ------------------------------------------------------------------------
 
 
@@ -292,6 +616,27 @@ CORPUS: dict[str, Callable[[], Steps]] = {
     "heldout/backprop_two_layer.md": heldout_backprop_two_layer,
     "heldout/cs231n_softmax.md": heldout_cs231n_softmax,
     "heldout/l2_logistic.tex": heldout_l2_logistic,
+    "notation/sigmoid_prime.md": notation_sigmoid_prime,
+    "notation/quotient_rule_fprime.md": notation_quotient_rule_fprime,
+    "notation/partial_subscript.md": notation_partial_subscript,
+    "notation/nabla_linear.md": notation_nabla_linear,
+    "notation/dot_norm.md": notation_dot_norm,
+    "notation/softmax_three_classes.md": notation_softmax_three_classes,
+    "notation/logsumexp_shift.md": notation_logsumexp_shift,
+    "notation/softplus_grad.tex": notation_softplus_grad,
+    "notation/hinge_subgradient.md": notation_hinge_subgradient,
+    "notation/mse_vector.md": notation_mse_vector,
+    "notation/cross_entropy_examples.md": notation_cross_entropy_examples,
+    "notation/kl_bernoulli_student.md": notation_kl_bernoulli_student,
+    "notation/tanh_backprop.tex": notation_tanh_backprop,
+    "notation/two_layer_relu.md": notation_two_layer_relu,
+    "notation/softmax_ce_indicator.md": notation_softmax_ce_indicator,
+    "notation/svm_loss.md": notation_svm_loss,
+    "notation/elided_sum.md": notation_elided_sum,
+    "notation/huber_cases.md": notation_huber_cases,
+    "notation/bce_logits_grad.md": notation_bce_logits_grad,
+    "notation/l2_logistic_cs229.md": notation_l2_logistic_cs229,
+    "notation/two_class_sigmoid.tex": notation_two_class_sigmoid,
 }
 
 
