@@ -65,7 +65,9 @@ def apply_function(name: str, args: list[sp.Expr], primes: int) -> sp.Expr:
     return sp.diff(build(x), x, primes).xreplace({x: args[0]})
 
 
-def dot(name: str, right: object, row: sp.Expr | None = None) -> sp.Expr:
+def dot(
+    name: str, right: object, row: sp.Expr | None = None, bound: sp.Expr | None = None
+) -> sp.Expr:
     """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed.
 
     With a row (w_k^T x), the entries are those of row k of the matrix w: w_{k,i}.
@@ -78,19 +80,20 @@ def dot(name: str, right: object, row: sp.Expr | None = None) -> sp.Expr:
         raise ParseError(f"{name}^T times something that is not a vector")
     member = right.xreplace({v: family(str(v))[index] for v in vectors})
     left = family(name)[index] if row is None else family(name)[row, index]
-    return sp.Sum(left * member, (index, 1, _dot_bound()))
+    return sp.Sum(left * member, (index, 1, _dot_bound() if bound is None else bound))
 
 
 def _dot_bound() -> sp.Symbol:
     return size_symbol(DEFAULT_SIZE)
 
 
-def norm(vector: sp.Expr) -> sp.Expr:
+def norm(vector: sp.Expr, bound: sp.Expr | None = None) -> sp.Expr:
     """||w|| = sqrt(sum_i w_i^2), for a vector name w."""
     if not isinstance(vector, sp.Symbol):
         raise ParseError("a norm of something other than a vector name")
     index = index_symbol(DOT_INDEX)
-    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, _dot_bound())))
+    top = _dot_bound() if bound is None else bound
+    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, top)))
 
 
 def derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Expr:

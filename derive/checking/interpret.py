@@ -127,6 +127,7 @@ def read_document(text: str, source: str = "<text>") -> Document:
     vocabulary = learn_vocabulary(
         (p.tokens for _, found, _ in cut for c in found for p in c.pieces),
         (c.pieces[0].tokens for _, found, _ in cut for c in found),
+        text,
     )
     parsed = _parse_all(cut, vocabulary)
     parsed = _name_concrete_members(cut, parsed)

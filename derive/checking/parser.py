@@ -36,6 +36,7 @@ from derive.checking.build import (
 from derive.checking.lexer import Token, argument_names, index_names, split_at, split_at_equals
 from derive.checking.normalize import clean
 from derive.checking.symbols import (
+    DEFAULT_SIZE,
     FUNCTIONS,
     GREEK,
     SYMBOL_OR_FUNCTION,
@@ -242,7 +243,7 @@ class _Parser:
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError(f"{value.name}^T is not multiplied by anything")
-            return dot(value.name, self.factor(), value.row)
+            return dot(value.name, self.factor(), value.row, self.vocab.size(DEFAULT_SIZE))
         if isinstance(value, _DerivativeOperator):
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
@@ -371,7 +372,7 @@ class _Parser:
             if self.at("_"):
                 self.pos += 1
                 self.argument_tokens()
-            return norm(value)
+            return norm(value, self.vocab.size(DEFAULT_SIZE))
         if name in SYMBOL_OR_FUNCTION:
             return self.function(name) if self.applied() else self.name(name)
         if name in FUNCTIONS:
@@ -401,6 +402,9 @@ class _Parser:
             return self.name(f"{tok.text}{{{inner}}}")
         if tok.text in ELLIPSES:
             raise ParseError(f"elided terms ({tok.text}) are not understood")
+        if tok.text in (r"\partial", r"\nabla") and self.at("_"):
+            self.pos += 1  # \partial_x u, \nabla_w L: the derivative by x, by w
+            return _DerivativeOperator(self.variables([self.argument_tokens()]))
         if tok.text == r"\partial":
             raise ParseError(r"\partial outside a derivative fraction")
         if tok.text == r"\infty":
@@ -429,6 +433,8 @@ class _Parser:
             value = self.name(tok.text)
         elif tok.kind == "command" and tok.text in FONTS and self.at("{"):
             value = self.name(self.letter_in_group())
+        elif tok.kind == "command" and tok.text[1:] in GREEK:
+            value = self.name(tok.text[1:])
         else:
             raise ParseError("a norm of something other than a vector name")
         if not isinstance(value, sp.Symbol):
@@ -672,7 +678,7 @@ class _Parser:
         if opening.text == "|":
             return sp.Abs(value)
         if opening.text == r"\|":
-            return norm(value)
+            return norm(value, self.vocab.size(DEFAULT_SIZE))
         if opening.text not in ("(", "[") and not opening.is_command(r"\langle"):
             raise ParseError(f"unexpected delimiter {opening.text!r}")
         return value

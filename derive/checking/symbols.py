@@ -61,26 +61,31 @@ class Vocabulary:
     sizes: frozenset[str] = frozenset({DEFAULT_SIZE})
     function_like: dict[str, tuple[str, ...]] = field(default_factory=dict)
     euler: bool = True  # e is Euler's number, unless the document defines e = ...
+    fixed: dict[str, int] = field(default_factory=dict)  # sizes the text fixes: K = 3
 
     def is_index(self, name: str) -> bool:
         """Whether a letter is an index (written as a subscript somewhere)."""
         return name in self.index_bounds
 
-    def bound_of(self, name: str) -> sp.Symbol:
-        """The size an index runs up to (K unless a sum says otherwise)."""
-        return size_symbol(self.index_bounds.get(name, DEFAULT_SIZE))
+    def bound_of(self, name: str) -> sp.Expr:
+        """The size an index runs up to (K unless a sum says otherwise; a number if fixed)."""
+        return self.size(self.index_bounds.get(name, DEFAULT_SIZE))
 
-    def symbol(self, name: str) -> sp.Symbol:
+    def size(self, name: str) -> sp.Expr:
+        """A size: its symbol, or its number where the text fixes it (K = 3)."""
+        return sp.Integer(self.fixed[name]) if name in self.fixed else size_symbol(name)
+
+    def symbol(self, name: str) -> sp.Expr:
         """The symbol a letter stands for where it is not a subscript."""
         if name in self.sizes:
-            return size_symbol(name)
+            return self.size(name)
         if name in self.index_bounds:
             return index_symbol(name)
         return plain_symbol(name)
 
     def index_bounds_symbols(self) -> dict[sp.Symbol, sp.Symbol]:
         """Index symbol -> size symbol, for the verifier's context."""
-        return {index_symbol(n): size_symbol(b) for n, b in self.index_bounds.items()}
+        return {index_symbol(n): self.size(b) for n, b in self.index_bounds.items()}
 
 
 def plain_symbol(name: str) -> sp.Symbol:

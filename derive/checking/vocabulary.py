@@ -8,6 +8,7 @@ reads as the name, not as a product.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import sympy as sp
@@ -18,7 +19,9 @@ from derive.checking.symbols import DEFAULT_SIZE, GREEK, Vocabulary
 
 
 def learn_vocabulary(
-    token_lists: Iterable[tuple[Token, ...]], first_pieces: Iterable[tuple[Token, ...]]
+    token_lists: Iterable[tuple[Token, ...]],
+    first_pieces: Iterable[tuple[Token, ...]],
+    text: str = "",
 ) -> Vocabulary:
     """Indices, sizes and argument lists of a document, from all its tokens.
 
@@ -58,9 +61,30 @@ def learn_vocabulary(
     )
     vocabulary = Vocabulary(index_bounds=index_bounds, sizes=frozenset(sizes), euler=euler)
     function_like = _argument_lists(first_pieces, vocabulary)
+    fixed = {name: n for name, n in fixed_sizes(text).items() if name in sizes}
     return Vocabulary(
-        index_bounds=index_bounds, sizes=frozenset(sizes), function_like=function_like, euler=euler
+        index_bounds=index_bounds,
+        sizes=frozenset(sizes),
+        function_like=function_like,
+        euler=euler,
+        fixed=fixed,
     )
+
+
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_SIZE_STATED = re.compile(r"\$\s*([A-Z])\s*=\s*(\d{1,2})\s*\$")
+_CLASSES = re.compile(r"\b(two|three|four|five|six|seven|eight|\d{1,2})\s+classes\b", re.IGNORECASE)
+
+
+def fixed_sizes(text: str) -> dict[str, int]:
+    """Sizes the prose fixes: ``$K = 3$``, "three classes" (the number of classes is K)."""
+    found: dict[str, int] = {}
+    for match in _CLASSES.finditer(text):
+        word = match.group(1).lower()
+        found[DEFAULT_SIZE] = _NUMBERS.get(word) or int(word)
+    for match in _SIZE_STATED.finditer(text):
+        found[match.group(1)] = int(match.group(2))
+    return {name: n for name, n in found.items() if n >= 1}
 
 
 def _names_something(before: Token) -> bool:
