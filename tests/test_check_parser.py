@@ -80,7 +80,9 @@ def test_golden(latex: str, expected: sp.Expr) -> None:
     ("latex", "reason"),
     [
         (r"\frac{\partial (1-y)}{y}", r"no \partial"),
-        (r"e^{z_1} + \dots + e^{z_K}", "elided"),
+        (r"x_1 + x_3 + \dots + x_K", "pattern"),
+        (r"x_1 + \dots + y", "pattern"),
+        (r"\dots + x_K", "first and last"),
         (r"9^{9^{9}}", "too large"),
         (r"x^{100000}", "too large"),
         (r"\frac{1}{0}", "division by zero"),

@@ -190,13 +190,24 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ParseError("too deeply nested")
-        value = self.term()
+        terms: list[tuple[int, sp.Expr | None]] = [(1, self.term_or_dots())]
         while self.at("+", "-"):
             op = self.next().text
-            rhs = self.term()
-            value = value + rhs if op == "+" else value - rhs
+            terms.append((1 if op == "+" else -1, self.term_or_dots()))
         self.depth -= 1
-        return value
+        if any(term is None for _, term in terms):
+            return elided_sum(terms, self.vocab)
+        return sp.Add(*(sign * term for sign, term in terms))
+
+    def term_or_dots(self) -> sp.Expr | None:
+        """A term, or None for elided terms (``\\dots`` between two + signs)."""
+        tok = self.peek()
+        if tok is not None and tok.kind == "command" and tok.text in ELLIPSES:
+            after = self.peek(1)
+            if after is None or after.is_char("+", "-", ")", "]"):
+                self.pos += 1
+                return None
+        return self.term()
 
     def term(self) -> sp.Expr:
         value = self.signed()
@@ -793,6 +804,55 @@ class _Parser:
         ):
             value = value * self.full_factor()
         return value
+
+
+# --- elided sums -------------------------------------------------------------------------
+
+
+def elided_sum(terms: list[tuple[int, sp.Expr | None]], vocabulary: Vocabulary) -> sp.Expr:
+    """``e^{z_1} + e^{z_2} + \\dots + e^{z_K}``: the sum whose first and last terms are written.
+
+    The first term must contain a family member with a number as index (z_1); the terms written
+    before the dots must follow it one by one, and every other written term must be the same
+    formula at another index (z_k, z_K). A last index that is an index letter (z_n) is the last
+    member: the sum runs up to that index's size.
+    """
+    signs = {sign for sign, _ in terms}
+    written = [term for _, term in terms if term is not None]
+    if terms[0][1] is None or terms[-1][1] is None or len(signs) != 1 or len(written) < 2:
+        raise ParseError("elided terms (\\dots) whose first and last terms are not written")
+    if signs != {1}:
+        raise ParseError("elided terms (\\dots) in a difference")
+    first, last = written[0], written[-1]
+    j = index_symbol("j_elided")
+    for member in sorted(first.atoms(sp.Indexed), key=str):
+        if len(member.indices) != 1 or not member.indices[0].is_Integer:
+            continue
+        start = member.indices[0]
+        template = first.xreplace(
+            {m: m.base[j] for m in first.atoms(sp.Indexed) if m.indices == (start,)}
+        )
+        end = _index_matching(template, j, last)
+        if end is None:
+            continue
+        if end.is_Symbol and end.is_integer and not end.is_positive:
+            end = vocabulary.bound_of(str(end))  # z_n as the last term: n is the last index
+        indices = [_index_matching(template, j, t) for t in written]
+        if any(i is None for i in indices):
+            continue
+        leading = next((n for n, (_, t) in enumerate(terms) if t is None), len(terms))
+        if any(indices[n] != start + n for n in range(leading)):
+            continue
+        return sp.Sum(template, (j, start, end))
+    raise ParseError("elided terms (\\dots) whose pattern the first and last terms do not fix")
+
+
+def _index_matching(template: sp.Expr, j: sp.Symbol, term: sp.Expr) -> sp.Expr | None:
+    """The index at which the template is the term (z_K for e^{z_j} and e^{z_K}), if any."""
+    for member in term.atoms(sp.Indexed):
+        if len(member.indices) == 1 and template.xreplace({j: member.indices[0]}) == term:
+            return member.indices[0]
+    return None
 
 
 # --- helpers on token lists -------------------------------------------------------------
