@@ -12,6 +12,7 @@ of displayed math is a *claim*; inline math only defines and states cases.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy as sp
@@ -30,6 +31,9 @@ from derive.checking.sampling import (
 )
 from derive.checking.scope import Key, Knowledge, Scope, doubt, key_of, obstacle
 from derive.checking.symbols import (
+    DEFAULT_SIZE,
+    DOT_INDEX,
+    ELIDED_INDEX,
     GREEK,
     Vocabulary,
     family_names,
@@ -129,6 +133,11 @@ def read_document(text: str, source: str = "<text>") -> Document:
         (c.pieces[0].tokens for _, found, _ in cut for c in found),
         text,
     )
+    # indices the reader makes up are indices like the others (per-example expansion in the
+    # verifier wraps every symbol it does not know as an index, even a summation index)
+    made_up = (str(ONE_HOT_INDEX), DOT_INDEX, ELIDED_INDEX)
+    bounds = {**dict.fromkeys(made_up, DEFAULT_SIZE), **vocabulary.index_bounds}
+    vocabulary = dataclasses.replace(vocabulary, index_bounds=bounds)
     parsed = _parse_all(cut, vocabulary)
     parsed = _name_concrete_members(cut, parsed)
     exprs = [s.expr for s in parsed.values() if s.expr is not None]

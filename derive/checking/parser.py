@@ -37,6 +37,7 @@ from derive.checking.lexer import Token, argument_names, index_names, split_at, 
 from derive.checking.normalize import clean
 from derive.checking.symbols import (
     DEFAULT_SIZE,
+    ELIDED_INDEX,
     FUNCTIONS,
     GREEK,
     SYMBOL_OR_FUNCTION,
@@ -721,6 +722,10 @@ class _Parser:
         lower = self.sub(parts[1]) if len(parts) == 2 else sp.Integer(1)
         upper = self.sub(sup) if sup is not None else self.vocab.bound_of(names[0])
         body = self.summand()
+        over_examples = self.examples_up_to(upper)
+        if over_examples is not None and isinstance(body, sp.Symbol) and index not in body.atoms():
+            # (1/N) sum_{i=1}^N L: the loss of each example, L^{(i)}
+            index, body = over_examples, example(body, over_examples)
         if any(index in s.variables for s in body.atoms(sp.Sum, sp.Product)):
             raise ParseError(f"nested sums over the same index {index}")
         if excluded is None:
@@ -728,6 +733,13 @@ class _Parser:
         if kind is not sp.Sum or not excluded.is_integer:
             raise ParseError("a sum that leaves out something other than one index")
         return sp.Sum(body, (index, lower, upper)) - body.xreplace({index: excluded})
+
+    def examples_up_to(self, upper: sp.Expr) -> sp.Symbol | None:
+        """The index of training examples whose sums run up to ``upper`` (i for N), if any."""
+        for name in sorted(self.vocab.examples):
+            if self.vocab.bound_of(name) == upper:
+                return index_symbol(name)
+        return None
 
     def summand(self) -> sp.Expr:
         """What a sum adds up: the factors after it, up to + or - or another sum."""
@@ -824,7 +836,7 @@ def elided_sum(terms: list[tuple[int, sp.Expr | None]], vocabulary: Vocabulary) 
     if signs != {1}:
         raise ParseError("elided terms (\\dots) in a difference")
     first, last = written[0], written[-1]
-    j = index_symbol("j_elided")
+    j = index_symbol(ELIDED_INDEX)
     for member in sorted(first.atoms(sp.Indexed), key=str):
         if len(member.indices) != 1 or not member.indices[0].is_Integer:
             continue

@@ -18,6 +18,7 @@ from derive.functions import sigmoid, softplus
 
 DEFAULT_SIZE = "K"
 DOT_INDEX = "iota"  # the summation index of a dot product w^T x (printed \iota)
+ELIDED_INDEX = "j_elided"  # the summation index of e^{z_1} + ... + e^{z_K}
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
@@ -62,6 +63,7 @@ class Vocabulary:
     function_like: dict[str, tuple[str, ...]] = field(default_factory=dict)
     euler: bool = True  # e is Euler's number, unless the document defines e = ...
     fixed: dict[str, int] = field(default_factory=dict)  # sizes the text fixes: K = 3
+    examples: frozenset[str] = frozenset()  # indices of training examples: i in y^{(i)}
 
     def is_index(self, name: str) -> bool:
         """Whether a letter is an index (written as a subscript somewhere)."""

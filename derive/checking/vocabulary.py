@@ -30,6 +30,7 @@ def learn_vocabulary(
     """
     bounds: dict[str, str] = {}
     indices: set[str] = set()
+    examples: set[str] = set()  # i in y^{(i)}: the index of training examples
     sizes = {DEFAULT_SIZE}
     for tokens in token_lists:
         for i, t in enumerate(tokens):
@@ -51,6 +52,7 @@ def learn_vocabulary(
                     and script[2].is_char(")")
                 ):
                     indices.add(script[1].text)
+                    examples.add(script[1].text)
             elif t.is_command(r"\sum", r"\prod"):
                 _learn_sum(tokens, i + 1, bounds, sizes)
     indices -= sizes
@@ -68,6 +70,7 @@ def learn_vocabulary(
         function_like=function_like,
         euler=euler,
         fixed=fixed,
+        examples=frozenset(examples - sizes),
     )
 
 
