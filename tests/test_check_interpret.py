@@ -65,13 +65,27 @@ def test_a_new_section_may_redefine_a_name() -> None:
     assert [v for v, _ in verdicts(text)] == ["proved", "proved"]
 
 
-def test_a_vector_used_whole_is_unknown() -> None:
+def test_a_vector_equated_with_a_number_is_unknown() -> None:
     text = (
         "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$.\n\n"
         "$$\\frac{\\partial y}{\\partial z_k} = \\frac{\\partial y_T}{\\partial z_k}$$"
     )
     ((verdict, detail),) = verdicts(text)
-    assert verdict == "unknown" and "y is a vector" in detail
+    assert verdict == "unknown" and "one side is a vector" in detail
+
+
+def test_a_vector_used_whole_is_read_entry_by_entry() -> None:
+    """The chain rule through the softmax vector y, and a gradient by y, checked per entry."""
+    text = (
+        "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$, $t_T = 1$ and "
+        "$L = -t^T \\log y$.\n\n"
+        "$$\\frac{\\partial L}{\\partial y} \\cdot \\frac{\\partial y}{\\partial z_k} = y_k - t_k$$\n\n"
+        "$$\\frac{\\partial L}{\\partial y} = -\\frac{t}{y}$$\n\n"
+        "$$\\frac{\\partial L}{\\partial y} = -\\frac{1}{y}$$"
+    )
+    got = [v for v, _ in verdicts(text)]
+    assert got[0] in ("proved", "verified") and got[1] in ("proved", "verified")
+    assert got[2] == "refuted"
 
 
 def test_undefined_derivative_is_unknown_not_zero() -> None:

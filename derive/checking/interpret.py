@@ -41,6 +41,7 @@ from derive.checking.symbols import (
     plain_symbol,
     real_bare_symbols,
 )
+from derive.checking.vectors import ENTRY_INDEX, entrywise, vector_names
 from derive.checking.vocabulary import learn_vocabulary
 from derive.functions import example
 from derive.steps import Case
@@ -135,7 +136,7 @@ def read_document(text: str, source: str = "<text>") -> Document:
     )
     # indices the reader makes up are indices like the others (per-example expansion in the
     # verifier wraps every symbol it does not know as an index, even a summation index)
-    made_up = (str(ONE_HOT_INDEX), DOT_INDEX, ELIDED_INDEX)
+    made_up = (str(ONE_HOT_INDEX), DOT_INDEX, ELIDED_INDEX, ENTRY_INDEX)
     bounds = {**dict.fromkeys(made_up, DEFAULT_SIZE), **vocabulary.index_bounds}
     vocabulary = dataclasses.replace(vocabulary, index_bounds=bounds)
     parsed = _parse_all(cut, vocabulary)
@@ -257,8 +258,29 @@ class _Reader:
             self.knowledge.enter_section(number, self.families(section))
             self.case = None
             self.displayed: set[Key] = set()  # names defined by a displayed formula here
+            first = len(self.claims)
             for fragment, found, relations in section:
                 self.fragment(fragment, found, relations)
+            self.look_ahead(first)
+
+    def look_ahead(self, first: int) -> None:
+        """A plan stated before its parts are defined ("by the chain rule, dL/dw = ..." at the
+        top of a section) is checked with the definitions the section gives further on."""
+        final = self.knowledge.scope(None)
+        for n in range(first, len(self.claims)):
+            claim = self.claims[n]
+            if "is not defined above" not in claim.problem(claim.position, claim.position + 1):
+                continue
+            scope = claim.scope
+            later = tuple(
+                k.definition for key, k in self.knowledge.known.items() if key not in scope.defined
+            )
+            merged = dataclasses.replace(
+                scope,
+                definitions=scope.definitions + later,
+                defined=scope.defined | final.defined,
+            )
+            self.claims[n] = dataclasses.replace(claim, scope=merged)
 
     def families(self, section: list[Entry]) -> frozenset[str]:
         """Names used as indexed families anywhere in a section (y in y_k): vectors there."""
@@ -283,6 +305,7 @@ class _Reader:
                 start = 1
             if not fragment.block:
                 continue
+            sides = self.entrywise(sides)
             for position in range(start, len(sides) - 1):
                 step += 1
                 self.claims.append(
@@ -367,6 +390,19 @@ class _Reader:
             DefinitionNote(line, block, f"{sides[0].piece.source} = {sides[1].piece.source}")
         )
         return True
+
+    def entrywise(self, sides: tuple[Side, ...]) -> tuple[Side, ...]:
+        """The sides of a chain with vectors used whole read entry by entry (see vectors.py)."""
+        exprs = [s.expr for s in sides if s.expr is not None]
+        plain = frozenset(name for kind, name in self.knowledge.known if kind == "plain")
+        vectors = vector_names(exprs, self.knowledge.families, plain)
+        if not vectors:
+            return sides
+        size = self.vocab.size(DEFAULT_SIZE)
+        return tuple(
+            Side(s.piece, entrywise(s.expr, vectors, size), s.error) if s.expr is not None else s
+            for s in sides
+        )
 
     def applied(self, side: Side) -> Side:
         """The side with each defined function applied to its argument: g(u) is g's formula at u,

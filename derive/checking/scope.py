@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.checking.symbols import family_names, real_bare_symbols
+from derive.checking.vectors import shape_mismatch
 from derive.context import Context
 from derive.functions import example
 from derive.steps import Case, Definition
@@ -145,6 +146,8 @@ class Knowledge:
 
 def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     """Why an equality cannot be checked with what is known (empty if it can)."""
+    if shape_mismatch(left, right):
+        return "one side is a vector (read entry by entry) and the other side is a number"
     expanded = [reach(side, scope.definitions) for side in (left, right)]
     if any(side.has(sp.core.function.AppliedUndef) for side in expanded):
         (f, *_) = sorted(
