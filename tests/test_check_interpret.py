@@ -79,7 +79,8 @@ def test_a_vector_used_whole_is_read_entry_by_entry() -> None:
     text = (
         "Let $y_k = \\frac{e^{z_k}}{\\sum_{k'} e^{z_{k'}}}$, $t_T = 1$ and "
         "$L = -t^T \\log y$.\n\n"
-        "$$\\frac{\\partial L}{\\partial y} \\cdot \\frac{\\partial y}{\\partial z_k} = y_k - t_k$$\n\n"
+        "$$\\frac{\\partial L}{\\partial y} \\cdot \\frac{\\partial y}{\\partial z_k}"
+        " = y_k - t_k$$\n\n"
         "$$\\frac{\\partial L}{\\partial y} = -\\frac{t}{y}$$\n\n"
         "$$\\frac{\\partial L}{\\partial y} = -\\frac{1}{y}$$"
     )
