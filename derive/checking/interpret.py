@@ -385,6 +385,8 @@ class _Reader:
         else:
             arguments = self.vocab.function_like.get(str(target), ())
             self.knowledge.define(target, value, sides[0].piece.source, line, arguments=arguments)
+            if arguments:
+                self.apply_in_definitions(str(target))
         self.case = None
         self.notes.append(
             DefinitionNote(line, block, f"{sides[0].piece.source} = {sides[1].piece.source}")
@@ -403,6 +405,17 @@ class _Reader:
             Side(s.piece, entrywise(s.expr, vectors, size), s.error) if s.expr is not None else s
             for s in sides
         )
+
+    def apply_in_definitions(self, name: str) -> None:
+        """``h(x) = g(w x)`` where ``g(u) = ...`` is defined after it: apply g in h now."""
+        for key, known in list(self.knowledge.known.items()):
+            rhs = known.definition.rhs
+            calls = {str(c.func).rstrip("'") for c in rhs.atoms(AppliedUndef)}
+            if name not in calls:
+                continue
+            side = self.applied(Side(Piece((), "", 0), rhs))
+            definition = dataclasses.replace(known.definition, rhs=side.expr)
+            self.knowledge.known[key] = dataclasses.replace(known, definition=definition)
 
     def applied(self, side: Side) -> Side:
         """The side with each defined function applied to its argument: g(u) is g's formula at u,

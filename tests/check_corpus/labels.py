@@ -575,6 +575,19 @@ def notation_two_class_sigmoid() -> Steps:
     )
 
 
+def notation_where_clause() -> Steps:
+    a, b, x, t = r("a b x t")
+    f = sp.tanh(a * x + b)
+    e = (f - t) ** 2 / 2
+    return Steps(
+        [
+            (d(e, a), (f - t) * (1 - f**2) * x),
+            (d(e, b), (f - t) * (1 - f**2)),
+            (d(e, a), (f - t) * x),
+        ]
+    )
+
+
 # --- deciding a label ------------------------------------------------------------------------
 
 
@@ -637,6 +650,7 @@ CORPUS: dict[str, Callable[[], Steps]] = {
     "notation/bce_logits_grad.md": notation_bce_logits_grad,
     "notation/l2_logistic_cs229.md": notation_l2_logistic_cs229,
     "notation/two_class_sigmoid.tex": notation_two_class_sigmoid,
+    "notation/where_clause.md": notation_where_clause,
 }
 
 
