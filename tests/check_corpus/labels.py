@@ -251,6 +251,132 @@ def heldout_l2_logistic() -> Steps:
     )
 
 
+# --- held-out part, second batch (written after the first changes; measured once) ------------
+
+
+def heldout_gd_update_linear() -> Steps:
+    w0, w1, x, y, eta = r("w0 w1 x y eta")
+    f = w0 + w1 * x
+    loss = (f - y) ** 2
+    return Steps(
+        [
+            (d(loss, w0), 2 * (f - y)),
+            (d(loss, w1), 2 * (f - y) * x),
+            (2 * (f - y) * x, 2 * (w0 + w1 * x - y) * x),
+            (w1 - eta * d(loss, w1), w1 - 2 * eta * (w0 + w1 * x - y) * x),
+            (d(loss, w0), f - y),
+        ]
+    )
+
+
+def heldout_tanh_via_sigmoid() -> Steps:
+    (x,) = r("x")
+    s = sigmoid
+    two = 2 * s(2 * x) - 1
+    return Steps(
+        [
+            (sp.tanh(x), (exp(x) - exp(-x)) / (exp(x) + exp(-x))),
+            ((exp(x) - exp(-x)) / (exp(x) + exp(-x)), (1 - exp(-2 * x)) / (1 + exp(-2 * x))),
+            ((1 - exp(-2 * x)) / (1 + exp(-2 * x)), two),
+            (d(two, x), 4 * s(2 * x) * (1 - s(2 * x))),
+            (4 * s(2 * x) * (1 - s(2 * x)), 1 - sp.tanh(x) ** 2),
+            (d(sp.tanh(x), x), 2 * s(2 * x) * (1 - s(2 * x))),
+        ]
+    )
+
+
+def heldout_poisson_nll() -> Steps:
+    theta, x, y = r("theta x y")
+    lam = exp(theta * x)
+    loss = lam - y * log(lam)
+    return Steps(
+        [
+            (loss, exp(theta * x) - y * theta * x),
+            (d(loss, theta), (exp(theta * x) - y) * x),
+            ((exp(theta * x) - y) * x, (lam - y) * x),
+            (d(loss, theta, 2), lam * x**2),
+            (d(loss, theta), lam - y),
+        ]
+    )
+
+
+def heldout_softmax_jacobian_student() -> Steps:
+    a = vec("a")
+    total = sum(exp(v) for v in a)
+    s = [exp(v) / total for v in a]
+    i, j = 0, 0  # the case i = j
+    p, q = 0, 2  # the case i != j
+    return Steps(
+        [
+            (d(s[i], a[j]), (exp(a[i]) * total - exp(a[i]) * exp(a[j])) / total**2),
+            ((exp(a[i]) * total - exp(a[i]) * exp(a[j])) / total**2, s[i] - s[i] * s[j]),
+            (s[i] - s[i] * s[j], s[i] * (1 - s[j])),
+            (d(s[p], a[q]), -exp(a[p]) * exp(a[q]) / total**2),
+            (-exp(a[p]) * exp(a[q]) / total**2, -s[p] * s[q]),
+            (d(s[p], a[q]), s[p] * (1 - s[q])),
+        ]
+    )
+
+
+def heldout_focal_gamma_zero() -> Steps:
+    p, y = r("p y")
+    loss = -y * log(p) - (1 - y) * log(1 - p)
+    return Steps(
+        [
+            (d(loss, p), -y / p + (1 - y) / (1 - p)),
+            (-y / p + (1 - y) / (1 - p), (p - y) / (p * (1 - p))),
+            (y**2, y),
+            (d(loss, p), (y - p) / (p * (1 - p))),
+        ],
+        {p: PROB, y: [0, 1]},
+    )
+
+
+def heldout_ridge_closed_form() -> Steps:
+    w, lam = r("w lambda")
+    xs, ys = vec("x", N), vec("y", N)
+    cost = sum((w * a - b) ** 2 for a, b in zip(xs, ys, strict=True)) / 2 + lam / 2 * w**2
+    grad = sum((w * a - b) * a for a, b in zip(xs, ys, strict=True)) + lam * w
+    return Steps(
+        [
+            (d(cost, w), grad),
+            (
+                grad,
+                w * (sum(a**2 for a in xs) + lam) - sum(a * b for a, b in zip(xs, ys, strict=True)),
+            ),
+            (d(cost, w, 2), sum(a**2 for a in xs) + lam),
+            (d(cost, w), grad + lam * w),
+        ]
+    )
+
+
+def heldout_logit_inverse() -> Steps:
+    z, p = r("z p")
+    logit = lambda u: log(u / (1 - u))  # noqa: E731
+    return Steps(
+        [
+            (logit(sigmoid(z)), z),
+            (d(logit(p), p), 1 / p + 1 / (1 - p)),
+            (1 / p + 1 / (1 - p), 1 / (p * (1 - p))),
+            (d(logit(p), p), 1 / p - 1 / (1 - p)),
+        ],
+        {p: PROB},
+    )
+
+
+def heldout_mae_subgradient() -> Steps:
+    w, x, y = r("w x y")
+    yhat = w * x
+    loss = sp.Abs(yhat - y)
+    return Steps(
+        [
+            (d(loss, w), sp.sign(yhat - y) * x),
+            (sp.Abs(yhat - y) ** 2, (yhat - y) ** 2),
+            (d(loss, w), sp.sign(yhat - y)),
+        ]
+    )
+
+
 # --- notation part (used while developing the checker) ---------------------------------------
 
 
@@ -629,6 +755,14 @@ CORPUS: dict[str, Callable[[], Steps]] = {
     "heldout/backprop_two_layer.md": heldout_backprop_two_layer,
     "heldout/cs231n_softmax.md": heldout_cs231n_softmax,
     "heldout/l2_logistic.tex": heldout_l2_logistic,
+    "heldout/gd_update_linear.md": heldout_gd_update_linear,
+    "heldout/tanh_via_sigmoid.tex": heldout_tanh_via_sigmoid,
+    "heldout/poisson_nll.md": heldout_poisson_nll,
+    "heldout/softmax_jacobian_student.md": heldout_softmax_jacobian_student,
+    "heldout/focal_gamma_zero.md": heldout_focal_gamma_zero,
+    "heldout/ridge_closed_form.md": heldout_ridge_closed_form,
+    "heldout/logit_inverse.md": heldout_logit_inverse,
+    "heldout/mae_subgradient.md": heldout_mae_subgradient,
     "notation/sigmoid_prime.md": notation_sigmoid_prime,
     "notation/quotient_rule_fprime.md": notation_quotient_rule_fprime,
     "notation/partial_subscript.md": notation_partial_subscript,
