@@ -29,7 +29,15 @@ from derive.checking.sampling import (
     shared_names,
     stated_domains,
 )
-from derive.checking.scope import Key, Knowledge, Scope, doubt, key_of, obstacle
+from derive.checking.scope import (
+    Key,
+    Knowledge,
+    Scope,
+    doubt,
+    families_reached,
+    key_of,
+    obstacle,
+)
 from derive.checking.symbols import (
     DEFAULT_SIZE,
     DOT_INDEX,
@@ -280,7 +288,8 @@ class _Reader:
                 definitions=scope.definitions + later,
                 defined=scope.defined | final.defined,
             )
-            self.claims[n] = dataclasses.replace(claim, scope=merged)
+            chain = self.entrywise(claim.chain)  # vectors are known by now
+            self.claims[n] = dataclasses.replace(claim, scope=merged, chain=chain)
 
     def families(self, section: list[Entry]) -> frozenset[str]:
         """Names used as indexed families anywhere in a section (y in y_k): vectors there."""
@@ -351,6 +360,10 @@ class _Reader:
                 self.knowledge.skip(name, f"line {self.line_of(sides[0])}: {sides[0].error}")
             return False
         if not _definable(target):
+            looks_defined = sides[0].piece.tokens[-1:] and sides[0].piece.tokens[-1].is_char(")")
+            name = _name_of(sides[0].piece.tokens) if looks_defined and value is not None else None
+            if name is not None and (single or not block) and not target.is_integer:
+                self.knowledge.skip(name, f"line {self.line_of(sides[0])}: not read as a name")
             return False
         key = key_of(target)
         displayed_again = single and block and key in self.displayed and value is not None
@@ -397,7 +410,9 @@ class _Reader:
         """The sides of a chain with vectors used whole read entry by entry (see vectors.py)."""
         exprs = [s.expr for s in sides if s.expr is not None]
         plain = frozenset(name for kind, name in self.knowledge.known if kind == "plain")
-        vectors = vector_names(exprs, self.knowledge.families, plain)
+        definitions = self.knowledge.scope(None).definitions
+        used = {n for e in exprs for n in families_reached(e, definitions)}
+        vectors = vector_names(exprs, self.knowledge.families & used, plain)
         if not vectors:
             return sides
         size = self.vocab.size(DEFAULT_SIZE)

@@ -393,8 +393,10 @@ class _Parser:
             word = "".join(t.text for t in self.group_tokens())
             if word.lower() in FUNCTIONS:
                 return self.function(word.lower())
-            if word.isalpha():
+            if word.isalpha() and (word in self.vocab.function_like or not self.at("(")):
                 return self.name(word)
+            if word.isalpha():  # \operatorname marks a function: never a product
+                raise ParseError(f"unknown function {word!r} (not defined above)")
             raise ParseError(f"unknown function {word!r}")
         if name == "delta" and self.at("_"):
             return self.kronecker_delta()
@@ -412,6 +414,8 @@ class _Parser:
         if tok.text in ACCENTS and self.at("{"):
             inner = self.letter_in_group()
             return self.name(f"{tok.text}{{{inner}}}")
+        if tok.text in ACCENTS and self.peek() is not None and self.peek().kind == "letter":
+            return self.name(f"{tok.text}{{{self.next().text}}}")  # \hat y is \hat{y}
         if tok.text in ELLIPSES:
             raise ParseError(f"elided terms ({tok.text}) are not understood")
         if tok.text in (r"\partial", r"\nabla") and self.at("_"):
@@ -484,6 +488,9 @@ class _Parser:
         if base == "e" and sub is None and self.vocab.euler:
             return sp.exp(self.sub(sup)) if sup is not None else sp.E
         base += "'" * primes
+        named = f"{base}_{sub[0].text}" if sub is not None and len(sub) == 1 else ""
+        if named.rstrip("'") in self.vocab.function_like and sup is None and self.at("("):
+            return self.check_application(named)  # f_w(x): a function named with a subscript
         value = self.subscripted(base, sub)
         if sup is not None:
             value = self.superscripted(base, value, sup, plain=sub is None)

@@ -21,7 +21,7 @@ from derive.checking.vectors import shape_mismatch
 from derive.context import Context
 from derive.functions import example
 from derive.steps import Case, Definition
-from derive.verify import substitute_all
+from derive.verify import substitute_all, substitute_once
 
 Key = tuple[str, str]  # ("plain", "y") or ("family", "y")
 
@@ -164,8 +164,8 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     ]
     bare = {str(s) for s in real_bare_symbols(left) | real_bare_symbols(right)}
     bare |= {str(v) for v in variables if isinstance(v, sp.Symbol) and not v.is_integer}
-    used_as_family = family_names(left) | family_names(right)
-    used_as_family |= {n for side in expanded for n in family_names(side)}
+    used_as_family = families_reached(left, scope.definitions)
+    used_as_family |= families_reached(right, scope.definitions)
     for name in sorted(bare):
         if name in used_as_family and ("plain", name) not in scope.defined:
             return (
@@ -192,6 +192,20 @@ def doubt(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
         if any(u == name or u.startswith(name + "_") for u in used):
             return f"{name} has a definition above that was not read ({why})"
     return ""
+
+
+def families_reached(expr: sp.Expr, definitions: tuple[Definition, ...]) -> set[str]:
+    """Names of the families an expression uses, directly or through any definition on the way
+    (y for dL/dy with L = -sum_k t_k log y_k, even though y_k is defined in turn)."""
+    found: set[str] = set()
+    current = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
+    for _ in range(12):
+        found |= family_names(current)
+        new = substitute_once(current, definitions)
+        if new == current:
+            break
+        current = new
+    return found
 
 
 def reach(

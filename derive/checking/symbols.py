@@ -41,6 +41,8 @@ FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sigmoid": sigmoid,
     "softplus": softplus,
     "relu": lambda u: sp.Max(0, u),
+    "sign": sp.sign,
+    "sgn": sp.sign,
     "max": sp.Max,
     "min": sp.Min,
 }

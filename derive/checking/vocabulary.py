@@ -158,10 +158,33 @@ def _argument_lists(
         names = argument_names(tokens[start + 1 : -1])
         if not names:
             continue
+        word = _operator_name(tokens[:start])
+        if word:
+            found.setdefault(word, tuple(names))
+            continue
         try:
             name = parse_tokens(list(tokens[:start]), vocabulary)
         except ParseError:
             continue
         if isinstance(name, sp.Symbol) and not name.is_integer:
             found.setdefault(str(name), tuple(names))
+        elif (
+            isinstance(name, sp.Indexed)
+            and len(name.indices) == 1
+            and isinstance(name.indices[0], sp.Symbol)
+        ):  # f_w(x) = ...: a function named f_w
+            found.setdefault(f"{name.base.label}_{name.indices[0]}", tuple(names))
     return found
+
+
+def _operator_name(tokens: tuple[Token, ...]) -> str:
+    """``\\operatorname{lse}``: the word (empty if the tokens are something else)."""
+    if (
+        len(tokens) >= 4
+        and tokens[0].is_command(r"\operatorname", r"\mathrm")
+        and tokens[1].is_char("{")
+        and tokens[-1].is_char("}")
+        and all(t.kind == "letter" for t in tokens[2:-1])
+    ):
+        return "".join(t.text for t in tokens[2:-1])
+    return ""
