@@ -146,6 +146,7 @@ def read_document(text: str, source: str = "<text>") -> Document:
     # verifier wraps every symbol it does not know as an index, even a summation index)
     made_up = (str(ONE_HOT_INDEX), DOT_INDEX, ELIDED_INDEX, ENTRY_INDEX)
     bounds = {**dict.fromkeys(made_up, DEFAULT_SIZE), **vocabulary.index_bounds}
+    bounds |= {_bound_name(n): b for n, b in bounds.items()}
     vocabulary = dataclasses.replace(vocabulary, index_bounds=bounds)
     parsed = _parse_all(cut, vocabulary)
     parsed = _name_concrete_members(cut, parsed)
@@ -397,6 +398,7 @@ class _Reader:
             )
         else:
             arguments = self.vocab.function_like.get(str(target), ())
+            value = _own_summation_indices(value)
             self.knowledge.define(target, value, sides[0].piece.source, line, arguments=arguments)
             if arguments:
                 self.apply_in_definitions(str(target))
@@ -529,6 +531,28 @@ def _one_example(target: example, value: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     if plain.has(example) or i in plain.free_symbols:
         return target, value
     return inner, plain
+
+
+def _bound_name(index: str) -> str:
+    return f"{index}_s"
+
+
+def _own_summation_indices(value: sp.Expr) -> sp.Expr:
+    """A definition's sums get indices of their own (j_s for j): substituted into a step about
+    a_j, sum_j e^{a_j} must not capture the step's j."""
+
+    def rename(total: sp.Sum) -> sp.Expr:
+        if total.has(example):  # sums over examples stay as written (y^{(i)} is per example)
+            return total
+        table = {}
+        limits = []
+        for index, *ends in total.limits:
+            if isinstance(index, sp.Symbol) and index.is_integer and not str(index).endswith("_s"):
+                table[index] = index_symbol(_bound_name(str(index)))
+            limits.append((table.get(index, index), *ends))
+        return sp.Sum(total.function.xreplace(table), *limits)
+
+    return value.replace(lambda e: isinstance(e, sp.Sum), rename)
 
 
 def _definable(target: sp.Expr) -> bool:

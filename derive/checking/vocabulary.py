@@ -31,13 +31,16 @@ def learn_vocabulary(
     bounds: dict[str, str] = {}
     indices: set[str] = set()
     examples: set[str] = set()  # i in y^{(i)}: the index of training examples
+    members: dict[str, set[str]] = {}  # a -> {i, j, k} for a_i, a_j, a_k
     sizes = {DEFAULT_SIZE}
     for tokens in token_lists:
         for i, t in enumerate(tokens):
             if t.is_char("_") and i > 0 and _names_something(tokens[i - 1]):
                 script, _ = script_at(tokens, i + 1)
                 after_delta = tokens[i - 1].is_command(r"\delta")
-                indices.update(_subscript_indices(script, after_delta))
+                found = _subscript_indices(script, after_delta)
+                indices.update(found)
+                members.setdefault(tokens[i - 1].text, set()).update(found)
             elif (
                 t.is_char("^")
                 and i > 0
@@ -56,6 +59,7 @@ def learn_vocabulary(
             elif t.is_command(r"\sum", r"\prod"):
                 _learn_sum(tokens, i + 1, bounds, sizes)
     indices -= sizes
+    _share_bounds(members, bounds)
     index_bounds = {name: bounds.get(name, DEFAULT_SIZE) for name in sorted(indices)}
     first_pieces = list(first_pieces)
     euler = not any(
@@ -88,6 +92,17 @@ def fixed_sizes(text: str) -> dict[str, int]:
     for match in _SIZE_STATED.finditer(text):
         found[match.group(1)] = int(match.group(2))
     return {name: n for name, n in found.items() if n >= 1}
+
+
+def _share_bounds(members: dict[str, set[str]], bounds: dict[str, str]) -> None:
+    """Indices of the same family run over the same range: with sum_{j=1}^n a_j, the k of
+    sum_k a_k also runs up to n (when the family's indices name one range only)."""
+    for names in members.values():
+        ranges = {bounds[n] for n in names if n in bounds}
+        if len(ranges) == 1:
+            (size,) = ranges
+            for n in names:
+                bounds.setdefault(n, size)
 
 
 def _names_something(before: Token) -> bool:
