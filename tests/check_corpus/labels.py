@@ -377,6 +377,127 @@ def heldout_mae_subgradient() -> Steps:
     )
 
 
+# --- held-out part, third batch (written last; measured once) --------------------------------
+
+
+def heldout_ng_logistic_batch() -> Steps:
+    alpha = sp.Symbol("alpha", real=True)
+    th = vec("theta")
+    xs = _examples("x")
+    ys = list(r(" ".join(f"y{i}" for i in range(N))))
+    h = [sigmoid(dot(th, xs[i])) for i in range(N)]
+    cost = -sum(ys[i] * log(h[i]) + (1 - ys[i]) * log(1 - h[i]) for i in range(N)) / N
+    j = 1
+    grad = sum((h[i] - ys[i]) * xs[i][j] for i in range(N)) / N
+    return Steps(
+        [
+            (d(cost, th[j]), grad),
+            (th[j] - alpha * d(cost, th[j]), th[j] - alpha * grad),
+            (d(cost, th[j]), -grad),
+        ],
+        {y: PROB for y in ys},
+    )
+
+
+def heldout_bishop_sum_of_squares() -> Steps:
+    w = vec("w")
+    xs = _examples("x")
+    ts = list(r(" ".join(f"t{n}" for n in range(N))))
+    ys = [dot(w, xs[n]) for n in range(N)]
+    e = sum((ys[n] - ts[n]) ** 2 for n in range(N)) / 2
+    j = 1
+    grad = sum((ys[n] - ts[n]) * xs[n][j] for n in range(N))
+    return Steps([(d(e, w[j]), grad), (d(e, w[j]), -grad)])
+
+
+def heldout_goodfellow_softplus() -> Steps:
+    (x,) = r("x")
+    zeta = lambda u: log(1 + exp(u))  # noqa: E731
+    return Steps(
+        [
+            (log(sigmoid(x)), -zeta(-x)),
+            (d(zeta(x), x), sigmoid(x)),
+            (1 - sigmoid(x), sigmoid(-x)),
+            (zeta(x) - zeta(-x), x),
+            (log(sigmoid(x)), zeta(-x)),
+        ]
+    )
+
+
+def heldout_student_sigmoid_quotient() -> Steps:
+    (z,) = r("z")
+    s = sigmoid(z)
+    q = (0 * (1 + exp(-z)) - 1 * (-exp(-z))) / (1 + exp(-z)) ** 2
+    f = exp(-z) / (1 + exp(-z)) ** 2
+    return Steps(
+        [
+            (d(s, z), q),
+            (q, f),
+            (f, 1 / (1 + exp(-z)) - 1 / (1 + exp(-z)) ** 2),
+            (1 / (1 + exp(-z)) - 1 / (1 + exp(-z)) ** 2, s - s**2),
+            (d(s, z), s + s**2),
+        ]
+    )
+
+
+def heldout_cross_entropy_three_way() -> Steps:
+    o = vec("o", 3)
+    total = sum(exp(v) for v in o)
+    q = [exp(v) / total for v in o]
+    ell = -log(q[1])
+    return Steps(
+        [
+            (ell, -o[1] + log(exp(o[0]) + exp(o[1]) + exp(o[2]))),
+            (d(ell, o[1]), q[1] - 1),
+            (d(ell, o[0]), q[0]),
+            (d(ell, o[0]) + d(ell, o[1]) + d(ell, o[2]), 0),
+            (d(ell, o[2]), q[2] - 1),
+        ]
+    )
+
+
+def heldout_exp_family_bernoulli() -> Steps:
+    (eta,) = r("eta")
+    a = log(1 + exp(eta))
+    mu = exp(eta) / (1 + exp(eta))
+    return Steps(
+        [
+            (d(a, eta), mu),
+            (d(a, eta, 2), mu * (1 - mu)),
+            (eta, log(mu / (1 - mu))),
+            (d(a, eta, 2), mu**2),
+        ]
+    )
+
+
+def heldout_leaky_relu() -> Steps:
+    x, a = r("x a")
+    f = sp.Max(a * x, x)
+    g = sp.Max(0, x) - a * sp.Max(0, -x)
+    return Steps(
+        [
+            (f, g),
+            (d(sp.Max(0, x), x), sp.Heaviside(x, 0)),
+            (d(g, x), sp.Heaviside(x, 0) + a * sp.Heaviside(-x, 0)),
+            (f, sp.Max(0, x) + a * sp.Max(0, -x)),
+        ],
+        {a: (0.05, 0.95)},
+    )
+
+
+def heldout_weight_decay_update() -> Steps:
+    w, x, t, alpha, eps = r("w x t alpha epsilon")
+    cost = (w * x - t) ** 2 / 2 + alpha / 2 * w**2
+    grad = d(cost, w)
+    return Steps(
+        [
+            (grad, (w * x - t) * x + alpha * w),
+            (w - eps * grad, (1 - eps * alpha) * w - eps * (w * x - t) * x),
+            (w - eps * grad, (1 - eps * alpha) * w + eps * (w * x - t) * x),
+        ]
+    )
+
+
 # --- notation part (used while developing the checker) ---------------------------------------
 
 
@@ -763,6 +884,14 @@ CORPUS: dict[str, Callable[[], Steps]] = {
     "heldout/ridge_closed_form.md": heldout_ridge_closed_form,
     "heldout/logit_inverse.md": heldout_logit_inverse,
     "heldout/mae_subgradient.md": heldout_mae_subgradient,
+    "heldout/ng_logistic_batch.md": heldout_ng_logistic_batch,
+    "heldout/bishop_sum_of_squares.tex": heldout_bishop_sum_of_squares,
+    "heldout/goodfellow_softplus.md": heldout_goodfellow_softplus,
+    "heldout/student_sigmoid_quotient.md": heldout_student_sigmoid_quotient,
+    "heldout/cross_entropy_three_way.md": heldout_cross_entropy_three_way,
+    "heldout/exp_family_bernoulli.md": heldout_exp_family_bernoulli,
+    "heldout/leaky_relu.md": heldout_leaky_relu,
+    "heldout/weight_decay_update.md": heldout_weight_decay_update,
     "notation/sigmoid_prime.md": notation_sigmoid_prime,
     "notation/quotient_rule_fprime.md": notation_quotient_rule_fprime,
     "notation/partial_subscript.md": notation_partial_subscript,
