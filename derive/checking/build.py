@@ -75,12 +75,15 @@ def dot(
     if not isinstance(right, sp.Expr):
         raise ParseError(f"{name}^T times something that is not a vector")
     index = index_symbol(DOT_INDEX)
+    left = family(name)[index] if row is None else family(name)[row, index]
+    top = _dot_bound() if bound is None else bound
+    if isinstance(right, sp.Indexed) and len(right.indices) == 1:  # w^T x_n: row n of x
+        return sp.Sum(left * right.base[right.indices[0], index], (index, 1, top))
     vectors = real_bare_symbols(right)
     if not vectors or right.has(sp.Indexed, sp.Derivative, sp.Sum):
         raise ParseError(f"{name}^T times something that is not a vector")
     member = right.xreplace({v: family(str(v))[index] for v in vectors})
-    left = family(name)[index] if row is None else family(name)[row, index]
-    return sp.Sum(left * member, (index, 1, _dot_bound() if bound is None else bound))
+    return sp.Sum(left * member, (index, 1, top))
 
 
 def _dot_bound() -> sp.Symbol:

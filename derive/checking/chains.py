@@ -82,6 +82,7 @@ class Chain:
 
     pieces: tuple[Piece, ...]
     relations: tuple[str, ...]
+    continues: bool = False  # "$$= B$$": the chain goes on from the display before
 
 
 @dataclass(frozen=True)
@@ -193,11 +194,14 @@ class _Builder:
         self.relations: list[Relation] = []
         self.pieces: list[Piece] = []
         self.joins: list[str] = []
+        self.started = False  # whether anything was read yet
+        self.continues = False
 
     def close(self) -> None:
-        if len(self.pieces) > 1:
-            self.chains.append(Chain(tuple(self.pieces), tuple(self.joins)))
+        if len(self.pieces) > 1 or self.continues and self.pieces:
+            self.chains.append(Chain(tuple(self.pieces), tuple(self.joins), self.continues))
         self.pieces, self.joins = [], []
+        self.continues = False
 
     def piece(self, tokens: list[Token]) -> Piece | None:
         while tokens and tokens[-1].is_char(",", ".", ";"):
@@ -228,6 +232,7 @@ class _Builder:
             self.join(join, tokens)
 
     def start(self, tokens: list[Token]) -> None:
+        self.started = True
         piece = self.piece(tokens)
         self.pieces = [piece] if piece else []
         self.joins = []
@@ -240,6 +245,10 @@ class _Builder:
 
     def join(self, relation: str, tokens: list[Token]) -> None:
         piece = self.piece(tokens)
+        if not self.started and not self.pieces and relation == EQUALS and piece is not None:
+            self.started, self.continues, self.pieces = True, True, [piece]
+            return
+        self.started = True
         if self.pieces and piece is not None:
             self.relations.append(Relation(self.pieces[-1], relation, piece))
         if relation in (EQUALS, DEFINES) and self.pieces and piece is not None:

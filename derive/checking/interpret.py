@@ -37,6 +37,7 @@ from derive.checking.scope import (
     families_reached,
     key_of,
     obstacle,
+    reach,
 )
 from derive.checking.symbols import (
     DEFAULT_SIZE,
@@ -44,6 +45,7 @@ from derive.checking.symbols import (
     ELIDED_INDEX,
     GREEK,
     Vocabulary,
+    family,
     family_names,
     index_symbol,
     plain_symbol,
@@ -139,7 +141,7 @@ def read_document(text: str, source: str = "<text>") -> Document:
             cut.append((item, [], []))
     vocabulary = learn_vocabulary(
         (p.tokens for _, found, _ in cut for c in found for p in c.pieces),
-        (c.pieces[0].tokens for _, found, _ in cut for c in found),
+        (c.pieces[0].tokens for _, found, _ in cut for c in found if not c.continues),
         text,
     )
     # indices the reader makes up are indices like the others (per-example expansion in the
@@ -205,6 +207,8 @@ def _name_concrete_members(cut: list[Entry], parsed: dict[int, Side]) -> dict[in
     general: set[str] = set()
     for _, found, _ in cut:
         for chain in found:
+            if chain.continues:
+                continue
             target = parsed[chain.pieces[0].offset].expr
             if not isinstance(target, sp.Indexed) or chain.relations[0] not in ("=", DEFINES):
                 continue
@@ -267,6 +271,7 @@ class _Reader:
             self.knowledge.enter_section(number, self.families(section))
             self.case = None
             self.displayed: set[Key] = set()  # names defined by a displayed formula here
+            self.last_side: Side | None = None  # the last line of the last displayed chain
             first = len(self.claims)
             for fragment, found, relations in section:
                 self.fragment(fragment, found, relations)
@@ -311,11 +316,16 @@ class _Reader:
         for chain in found:
             sides = tuple(self.applied(self.parsed[p.offset]) for p in chain.pieces)
             start = 0
-            if self.try_define(sides, chain.relations[0], fragment.block, single=len(sides) == 2):
+            if chain.continues:
+                if self.last_side is None or not fragment.block:
+                    continue
+                sides = (self.last_side, *sides)
+            elif self.try_define(sides, chain.relations[0], fragment.block, len(sides) == 2):
                 start = 1
             if not fragment.block:
                 continue
             sides = self.entrywise(sides)
+            self.last_side = sides[-1]
             for position in range(start, len(sides) - 1):
                 step += 1
                 self.claims.append(
@@ -387,6 +397,10 @@ class _Reader:
             and key[1] in family_names(value)
         ):
             return False
+        if isinstance(target, sp.Symbol) and target in real_bare_symbols(
+            reach(value, self.knowledge.scope(None).definitions)
+        ):
+            return False  # eta = ln(mu / (1 - mu)) with mu defined from eta: a claim
         if single and block:
             self.displayed.add(key)
         line = self.lines.line(sides[0].piece.offset)
@@ -451,7 +465,21 @@ class _Reader:
             formula = known.definition.rhs
             if len(name) > len(base):
                 formula = sp.diff(formula, variables[0], len(name) - len(base))
-            return formula.xreplace(dict(zip(variables, call.args, strict=True)))
+            members = {}
+            for variable, value in zip(variables, call.args, strict=True):
+                entries = {m for m in formula.atoms(sp.Indexed) if m.base.label == variable}
+                if not entries or value == variable:
+                    continue
+                # h(x) = g(theta^T x) applied to x^{(i)} or to z: the vector's entries follow
+                if isinstance(value, example) and value.args[0] == variable:
+                    members |= {m: example(m, value.args[1]) for m in entries}
+                elif isinstance(value, sp.Symbol) and not value.is_integer:
+                    members |= {m: family(str(value))[m.indices] for m in entries}
+                else:
+                    return call  # a vector argument given as a formula: not applied
+            shield = {m: sp.Dummy() for m in formula.atoms(sp.Indexed)}
+            bare = formula.xreplace(shield).xreplace(dict(zip(variables, call.args, strict=True)))
+            return bare.xreplace({v: members.get(m, m) for m, v in shield.items()})
 
         expr = side.expr.replace(lambda e: isinstance(e, AppliedUndef), expand)
         return Side(side.piece, expr, side.error)

@@ -542,6 +542,9 @@ class _Parser:
             and self.vocab.is_index(f"{base}_{sub[0].text}")
         ):
             return index_symbol(f"{base}_{sub[0].text}")  # y_i, the class of example i
+        names = index_names(sub)
+        if names is not None and len(names) == 2 and all(map(self.vocab.is_index, names)):
+            return family(base)[index_symbol(names[0]), index_symbol(names[1])]  # x_{nj}
         index = _index_of(sub)
         if index is None and _label_index(sub) and self.vocab.is_index(_label_index(sub)):
             index = index_symbol(_label_index(sub))
@@ -638,6 +641,11 @@ class _Parser:
             raise ParseError("the orders of the derivative do not match")
         if not rest:
             return _DerivativeOperator(variables)
+        named = rest[0].text[1:] if len(rest) == 1 and rest[0].kind == "command" else ""
+        if named in SYMBOL_OR_FUNCTION and len(variables) == 1 and variables[0][1] == 1:
+            variable = variables[0][0]  # d\sigma/dz: the derivative of \sigma(z)
+            if isinstance(variable, sp.Symbol):
+                return derivative(apply_function(named, [variable], 0), variables)
         return derivative(self.sub(rest), variables)
 
     def order(self, tokens: list[Token]) -> tuple[int, list[Token]]:
