@@ -162,3 +162,52 @@ def test_a_function_defined_once_applies_to_any_argument() -> None:
 def test_e_is_a_variable_where_the_document_defines_it() -> None:
     text = "Let $e = y - t$.\n\n$$\\frac{\\partial}{\\partial y} \\frac{1}{2} e^2 = e$$"
     assert [v for v, _ in verdicts(text)] == ["proved"]
+
+
+def test_a_definition_that_was_not_read_never_lets_a_step_be_refuted() -> None:
+    """p_1 is defined with notation the reader does not know: p_1 = 2 p_2 is not refuted (it
+    depends on p_1), p_1 + p_2 = 3 is (it is false whatever p_1 is)."""
+    text = (
+        "Let $p_1 = \\foo{z_1}$ and $p_2 = 1 - p_1$.\n\n$$p_1 = 2 p_2$$\n\n"
+        "$$p_1 + p_2 = 3$$\n\n$$p_1 + p_2 = 1$$"
+    )
+    (first, why), (second, _), (third, _) = verdicts(text)
+    assert first == "unknown" and "p_1 has a definition above that was not read" in why
+    assert "line 1" in why
+    assert (second, third) == ("refuted", "proved")
+
+
+def test_concrete_subscripts_define_names() -> None:
+    text = (
+        "$p_1 = \\frac{e^{z_1}}{e^{z_1}+e^{z_2}}$, $p_2 = \\frac{e^{z_2}}{e^{z_1}+e^{z_2}}$.\n\n"
+        "$$p_1 + p_2 = 1$$\n\n$$\\frac{\\partial p_1}{\\partial z_2} = p_1 p_2$$"
+    )
+    assert [v for v, _ in verdicts(text)] == ["proved", "refuted"]
+
+
+def test_counterexamples_respect_stated_domains() -> None:
+    positive = "For $\\delta > 0$:\n\n$$\\sqrt{\\delta^2} = \\delta$$"
+    assert [v for v, _ in verdicts(positive)] in (["proved"], ["verified"])
+    labels = "With $y \\in \\{-1, 1\\}$:\n\n$$y^2 = 1$$\n\n$$y^3 = 1$$"
+    got = check(labels).steps
+    assert got[0].verdict in ("proved", "verified") and got[1].verdict == "refuted"
+    unit = "Let $p \\in (0, 1)$.\n\n$$|p| + |1 - p| = 1$$"
+    assert [v for v, _ in verdicts(unit)] in (["proved"], ["verified"])
+
+
+def test_a_size_the_text_fixes_is_used() -> None:
+    for fixed in ("$K = 3$", "three classes"):
+        text = (
+            f"There are {fixed}: $y_k = \\frac{{e^{{z_k}}}}{{\\sum_{{j=1}}^{{K}} e^{{z_j}}}}$.\n\n"
+            "$$y_1 + y_2 + y_3 = 1$$"
+        )
+        assert [v for v, _ in verdicts(text)] == ["proved"], fixed
+
+
+def test_a_point_is_not_a_definition() -> None:
+    """ "At $q = p$" names a point: q keeps its meaning as a variable."""
+    text = (
+        "Let $D = (p - q)^2$. At $q = p$ it vanishes.\n\n"
+        "$$\\frac{\\partial D}{\\partial q} = 2(q - p)$$"
+    )
+    assert [v for v, _ in verdicts(text)] == ["proved"]
