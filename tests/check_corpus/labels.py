@@ -498,6 +498,121 @@ def heldout_weight_decay_update() -> Steps:
     )
 
 
+# --- held-out part, fourth batch (written last of all; measured once, not tuned on) ----------
+
+
+def heldout_softmax_temperature() -> Steps:
+    (tau,) = r("tau")
+    z = vec("z")
+    total = sum(exp(v / tau) for v in z)
+    p = [exp(v / tau) / total for v in z]
+    i = 1
+    return Steps(
+        [
+            (log(p[i]), z[i] / tau - log(total)),
+            (d(log(p[i]), z[i]), (1 - p[i]) / tau),
+            (d(log(p[i]), z[i]), (1 - p[i]) / tau**2),
+        ],
+        {tau: (0.05, 2.0)},
+    )
+
+
+def heldout_negative_sampling() -> Steps:
+    u, v = vec("u"), vec("v")
+    s = dot(u, v)
+    o = log(sigmoid(s))
+    j = 1
+    sp_ = d(sigmoid(sp.Symbol("q", real=True)), sp.Symbol("q", real=True)).subs(
+        sp.Symbol("q", real=True), s
+    )
+    return Steps(
+        [
+            (d(o, u[j]), sp_ / sigmoid(s) * v[j]),
+            (sp_ / sigmoid(s) * v[j], (1 - sigmoid(s)) * v[j]),
+            (d(o, v[j]), (1 - sigmoid(s)) * u[j]),
+            (d(o, u[j]), sigmoid(s) * v[j]),
+        ]
+    )
+
+
+def heldout_l1_penalty() -> Steps:
+    (lam,) = r("lambda")
+    w = vec("w")
+    penalty = lam * sum(sp.Abs(v) for v in w)
+    j = 1
+    return Steps(
+        [
+            (d(penalty, w[j]), lam * sp.sign(w[j])),
+            (sp.sign(w[j]) * w[j], sp.Abs(w[j])),
+            (d(penalty, w[j]), lam * w[j]),
+        ],
+        {lam: (0.05, 2.0)},
+    )
+
+
+def heldout_log_odds() -> Steps:
+    w, x = vec("w"), vec("x")
+    s = dot(w, x)
+    p = 1 / (1 + exp(-s))
+    j = 1
+    return Steps(
+        [
+            (p / (1 - p), exp(s)),
+            (log(p / (1 - p)), s),
+            (d(log(p / (1 - p)), w[j]), x[j]),
+            (p / (1 - p), exp(-s)),
+        ]
+    )
+
+
+def heldout_student_ce_chain() -> Steps:
+    w, x, b, y, u = r("w x b y u")
+    z = w * x + b
+    yhat = sigmoid(z)
+    loss = -(y * log(yhat) + (1 - y) * log(1 - yhat))
+    loss_u = -(y * log(u) + (1 - y) * log(1 - u))
+    return Steps(
+        [
+            (d(loss_u, u), -y / u + (1 - y) / (1 - u)),
+            (d(sigmoid(u), u), sigmoid(u) * (1 - sigmoid(u))),
+            (d(loss, b), yhat - y),  # dL/dz = dL/db since z = w x + b
+            (d(loss, w), (yhat - y) * x),
+            (d(loss, b), yhat - y),
+            (d(loss, w), yhat - y),
+        ],
+        {y: PROB},
+    )
+
+
+def heldout_gaussian_nll() -> Steps:
+    x, mu, s = r("x mu s")
+    ell = (x - mu) ** 2 / (2 * s**2) + log(s) + log(2 * sp.pi) / 2
+    return Steps(
+        [
+            (d(ell, mu), -(x - mu) / s**2),
+            (d(ell, s), -((x - mu) ** 2) / s**3 + 1 / s),
+            (d(ell, s), -((x - mu) ** 2) / s**3 + log(s)),
+        ],
+        {s: (0.05, 2.0)},
+    )
+
+
+def heldout_matrix_gradient() -> Steps:
+    x = sp.Matrix(3, 3, lambda a, b: sp.Symbol(f"X{a}{b}", real=True))
+    w = sp.Matrix(vec("w"))
+    y = sp.Matrix(vec("y"))
+    residual = x * w - y
+    cost = (residual.T * residual)[0] / 2
+    grad = sp.Matrix([d(cost, v) for v in w])
+    return Steps(
+        [
+            (grad, x.T * residual),
+            (grad, x.T * x * w - x.T * y),
+            (grad, x * residual),
+        ]
+    )
+
+
 # --- notation part (used while developing the checker) ---------------------------------------
 
 
@@ -892,6 +1007,13 @@ CORPUS: dict[str, Callable[[], Steps]] = {
     "heldout/exp_family_bernoulli.md": heldout_exp_family_bernoulli,
     "heldout/leaky_relu.md": heldout_leaky_relu,
     "heldout/weight_decay_update.md": heldout_weight_decay_update,
+    "heldout/softmax_temperature.md": heldout_softmax_temperature,
+    "heldout/negative_sampling.md": heldout_negative_sampling,
+    "heldout/l1_penalty.md": heldout_l1_penalty,
+    "heldout/log_odds.md": heldout_log_odds,
+    "heldout/student_ce_chain.md": heldout_student_ce_chain,
+    "heldout/gaussian_nll.tex": heldout_gaussian_nll,
+    "heldout/matrix_gradient.md": heldout_matrix_gradient,
     "notation/sigmoid_prime.md": notation_sigmoid_prime,
     "notation/quotient_rule_fprime.md": notation_quotient_rule_fprime,
     "notation/partial_subscript.md": notation_partial_subscript,
