@@ -564,6 +564,9 @@ class _Parser:
     ) -> sp.Expr | _Transposed:
         texts = [t.text for t in sup]
         if texts in (["T"], [r"\top"], [r"\intercal"]) or texts[:1] == [r"\mathsf"]:
+            if plain and len(base) == 1 and base.isupper():
+                # X^T v is a vector (a matrix product), not the number sum_i X_i v_i
+                raise ParseError(f"a matrix product ({base}^T ...) is not understood")
             if plain:
                 return _Transposed(base)
             if isinstance(value, sp.Indexed) and len(value.indices) == 1:

@@ -176,6 +176,9 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
         f = d.expr
         if isinstance(f, (sp.Symbol, sp.Indexed)) and f not in d.variables:
             if key_of(f) not in scope.defined:
+                unread = dict(scope.skipped).get(key_of(f)[1])
+                if unread:
+                    return f"{_shown(f)} has a definition above that was not read ({unread})"
                 return f"{_shown(f)} is not defined above, so its derivative is not known"
     return ""
 
