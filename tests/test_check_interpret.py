@@ -211,3 +211,14 @@ def test_a_point_is_not_a_definition() -> None:
         "$$\\frac{\\partial D}{\\partial q} = 2(q - p)$$"
     )
     assert [v for v, _ in verdicts(text)] == ["proved"]
+
+
+def test_softmax_written_as_an_operator() -> None:
+    text = (
+        "The scores are $z_k = w_k^T x$ and $y = \\operatorname{softmax}(z)$, with loss "
+        "$L = -\\log y_T$.\n\n"
+        "$$y_k = \\operatorname{softmax}(z)_k = \\frac{e^{z_k}}{\\sum_{j} e^{z_j}}$$\n\n"
+        "$$\\frac{\\partial L}{\\partial z_k} = y_k - \\mathbb{1}(k = T)$$\n\n"
+        "$$\\frac{\\partial L}{\\partial z_k} = y_k$$"
+    )
+    assert [v for v, _ in verdicts(text)] == ["proved", "proved", "proved", "refuted"]

@@ -15,6 +15,7 @@ from derive.checking.symbols import (
     DEFAULT_SIZE,
     DOT_INDEX,
     FUNCTIONS,
+    SOFTMAX_INDEX,
     family,
     index_symbol,
     real_bare_symbols,
@@ -115,3 +116,9 @@ def derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Exp
         raise ParseError("a derivative with respect to an expression of several variables")
     (v,) = leaves
     return sp.Derivative(f, v) / sp.Derivative(u, v)
+
+
+def softmax_entry(scores: sp.IndexedBase, index: sp.Expr, size: sp.Expr) -> sp.Expr:
+    """Entry ``index`` of softmax(scores): e^{z_k} / sum_j e^{z_j}."""
+    j = index_symbol(SOFTMAX_INDEX)
+    return sp.exp(scores[index]) / sp.Sum(sp.exp(scores[j]), (j, 1, size))

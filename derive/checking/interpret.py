@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.checking.build import softmax_entry
 from derive.checking.chains import DEFINES, Chain, Piece, Relation, chains
 from derive.checking.extract import Fragment, LineIndex, SectionBreak, extract, is_latex
 from derive.checking.lexer import Token
@@ -44,6 +45,8 @@ from derive.checking.symbols import (
     DOT_INDEX,
     ELIDED_INDEX,
     GREEK,
+    SOFTMAX_INDEX,
+    VECTOR_INDEX,
     Vocabulary,
     family,
     family_names,
@@ -146,7 +149,14 @@ def read_document(text: str, source: str = "<text>") -> Document:
     )
     # indices the reader makes up are indices like the others (per-example expansion in the
     # verifier wraps every symbol it does not know as an index, even a summation index)
-    made_up = (str(ONE_HOT_INDEX), DOT_INDEX, ELIDED_INDEX, ENTRY_INDEX)
+    made_up = (
+        str(ONE_HOT_INDEX),
+        DOT_INDEX,
+        ELIDED_INDEX,
+        ENTRY_INDEX,
+        SOFTMAX_INDEX,
+        VECTOR_INDEX,
+    )
     bounds = {**dict.fromkeys(made_up, DEFAULT_SIZE), **vocabulary.index_bounds}
     bounds |= {_bound_name(n): b for n, b in bounds.items()}
     vocabulary = dataclasses.replace(vocabulary, index_bounds=bounds)
@@ -365,6 +375,13 @@ class _Reader:
         target, value = sides[0].expr, sides[1].expr
         if isinstance(target, example) and value is not None:
             target, value = _one_example(target, value)
+        if isinstance(target, sp.Symbol) and isinstance(value, AppliedUndef):
+            if str(value.func) == "softmax":  # y = softmax(z): every y_m
+                (scores,) = value.args
+                target = family(str(target))[index_symbol(VECTOR_INDEX)]
+                value = softmax_entry(
+                    family(str(scores)), index_symbol(VECTOR_INDEX), self.vocab.size(DEFAULT_SIZE)
+                )
         if target is None:
             name = _name_of(sides[0].piece.tokens) if single or not block else None
             if name is not None:

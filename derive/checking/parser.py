@@ -32,6 +32,7 @@ from derive.checking.build import (
     norm,
     number,
     power,
+    softmax_entry,
 )
 from derive.checking.lexer import Token, argument_names, index_names, split_at, split_at_equals
 from derive.checking.normalize import clean
@@ -318,6 +319,23 @@ class _Parser:
         self.expect(close)
         return value
 
+    def softmax(self) -> sp.Expr:
+        """softmax(z)_k is e^{z_k} / sum_j e^{z_j}; softmax(z) alone is the whole vector, kept
+        as softmax(z) (a definition y = softmax(z) defines every y_k)."""
+        self.expect("(")
+        tok = self.next()
+        if tok.kind != "letter" and not (tok.kind == "command" and tok.text[1:] in GREEK):
+            raise ParseError("softmax of something other than a vector name")
+        self.expect(")")
+        vector = tok.text.lstrip("\\")
+        if not self.at("_"):
+            return sp.Function("softmax", real=True)(plain_symbol(vector))
+        self.pos += 1
+        index = _index_of(self.argument_tokens())
+        if index is None:
+            raise ParseError("the entry of a softmax is not understood")
+        return softmax_entry(family(vector), index, self.vocab.size(DEFAULT_SIZE))
+
     # --- indicators -------------------------------------------------------------------
 
     def until(self, close: str) -> list[Token]:
@@ -393,6 +411,8 @@ class _Parser:
             word = "".join(t.text for t in self.group_tokens())
             if word.lower() in FUNCTIONS:
                 return self.function(word.lower())
+            if word == "softmax" and word not in self.vocab.function_like:
+                return self.softmax()
             if word.isalpha() and (word in self.vocab.function_like or not self.at("(")):
                 return self.name(word)
             if word.isalpha():  # \operatorname marks a function: never a product

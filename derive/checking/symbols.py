@@ -18,6 +18,8 @@ from derive.functions import sigmoid, softplus
 
 DEFAULT_SIZE = "K"
 DOT_INDEX = "iota"  # the summation index of a dot product w^T x (printed \iota)
+SOFTMAX_INDEX = "j_softmax"  # the summation index of softmax(z)_k
+VECTOR_INDEX = "m_vector"  # the index of a definition y = softmax(z), read as y_m = ...
 ELIDED_INDEX = "j_elided"  # the summation index of e^{z_1} + ... + e^{z_K}
 
 GREEK = frozenset(
