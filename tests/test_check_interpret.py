@@ -222,3 +222,13 @@ def test_softmax_written_as_an_operator() -> None:
         "$$\\frac{\\partial L}{\\partial z_k} = y_k$$"
     )
     assert [v for v, _ in verdicts(text)] == ["proved", "proved", "proved", "refuted"]
+
+
+def test_a_prime_on_a_name_defined_in_one_variable_is_its_derivative() -> None:
+    text = "Let $y = x^2$.\n\n$$y' = 2x$$\n\n$$y'' = 2$$\n\n$$y' = 3x$$"
+    assert [v for v, _ in verdicts(text)] == ["proved", "proved", "refuted"]
+
+
+def test_a_quadratic_form_with_a_matrix_is_not_read_as_a_dot_product() -> None:
+    ((verdict, detail),) = verdicts(r"$$\frac{\partial}{\partial x} x^T A x = 2 A x$$")
+    assert verdict == "unknown" and "matrix product" in detail

@@ -60,6 +60,7 @@ from derive.functions import example
 from derive.steps import Case
 from derive.verify import SYMPY_FAILURES, compare
 
+MAX_PRIMES = 4
 ONE_HOT_INDEX = index_symbol("m_1hot")  # the index of a one-hot definition t_m = delta_{mT}
 
 # A fragment (or heading) with the chains and relations cut from it.
@@ -467,7 +468,10 @@ class _Reader:
 
     def applied(self, side: Side) -> Side:
         """The side with each defined function applied to its argument: g(u) is g's formula at u,
-        g'(u) its derivative at u (a function not defined above stays applied)."""
+        g'(u) its derivative at u (a function not defined above stays applied); y' for y defined
+        in one variable x is dy/dx."""
+        if side.expr is not None:
+            side = Side(side.piece, self.primed(side.expr), side.error)
         if side.expr is None or not side.expr.has(AppliedUndef):
             return side
 
@@ -500,6 +504,23 @@ class _Reader:
 
         expr = side.expr.replace(lambda e: isinstance(e, AppliedUndef), expand)
         return Side(side.piece, expr, side.error)
+
+    def primed(self, expr: sp.Expr) -> sp.Expr:
+        table = {}
+        for symbol in real_bare_symbols(expr):
+            name = str(symbol)
+            base = name.rstrip("'")
+            known = self.knowledge.known.get(("plain", base))
+            if base == name or known is None:
+                continue
+            variables = real_bare_symbols(reach(known.definition.rhs, self.scope_definitions()))
+            if len(variables) == 1 and len(name) - len(base) <= MAX_PRIMES:
+                (x,) = variables
+                table[symbol] = sp.Derivative(plain_symbol(base), (x, len(name) - len(base)))
+        return expr.xreplace(table) if table else expr
+
+    def scope_definitions(self) -> tuple:
+        return self.knowledge.scope(None).definitions
 
     def line_of(self, side: Side) -> int:
         return self.lines.line(side.piece.offset)

@@ -256,7 +256,10 @@ class _Parser:
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError(f"{value.name}^T is not multiplied by anything")
-            return dot(value.name, self.factor(), value.row, self.vocab.size(DEFAULT_SIZE))
+            right = self.factor()
+            if isinstance(right, sp.Symbol) and len(str(right)) == 1 and str(right).isupper():
+                raise ParseError(f"a matrix product ({value.name}^T {right} ...) is not understood")
+            return dot(value.name, right, value.row, self.vocab.size(DEFAULT_SIZE))
         if isinstance(value, _DerivativeOperator):
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
