@@ -232,3 +232,12 @@ def test_a_prime_on_a_name_defined_in_one_variable_is_its_derivative() -> None:
 def test_a_quadratic_form_with_a_matrix_is_not_read_as_a_dot_product() -> None:
     ((verdict, detail),) = verdicts(r"$$\frac{\partial}{\partial x} x^T A x = 2 A x$$")
     assert verdict == "unknown" and "matrix product" in detail
+
+
+def test_a_family_defined_member_by_member_is_not_read_at_other_indices() -> None:
+    text = (
+        "Let $p_1 = \\frac{e^{z_1}}{e^{z_1}+e^{z_2}}$ and $p_2 = 1 - p_1$.\n\n"
+        "$$\\sum_{k=1}^{2} p_k = 2$$"
+    )
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "member by member (p_1, p_2)" in detail

@@ -231,10 +231,17 @@ def _name_concrete_members(cut: list[Entry], parsed: dict[int, Side]) -> dict[in
     table = {k: v for k, v in concrete.items() if str(k.base.label) not in general}
     if not table:
         return parsed
+    # a member written with a letter (p_k) is none of the named ones: not connected to them
+    partial = {str(k.base.label) for k in table}
     renamed = {}
     for offset, side in parsed.items():
         expr = side.expr.xreplace(table) if side.expr is not None else None
-        renamed[offset] = Side(side.piece, expr, side.error)
+        if expr is not None and family_names(expr) & partial:
+            (name, *_) = sorted(family_names(expr) & partial)
+            members = ", ".join(sorted(str(v) for k, v in table.items() if str(k.base.label) == name))
+            error = f"{name} is defined member by member ({members}) and used with another index"
+            expr = None
+        renamed[offset] = Side(side.piece, expr, side.error if expr is not None else error)
     return renamed
 
 
