@@ -236,12 +236,14 @@ def _name_concrete_members(cut: list[Entry], parsed: dict[int, Side]) -> dict[in
     renamed = {}
     for offset, side in parsed.items():
         expr = side.expr.xreplace(table) if side.expr is not None else None
+        error = side.error
         if expr is not None and family_names(expr) & partial:
             (name, *_) = sorted(family_names(expr) & partial)
-            members = ", ".join(sorted(str(v) for k, v in table.items() if str(k.base.label) == name))
+            named = (str(v) for k, v in table.items() if str(k.base.label) == name)
+            members = ", ".join(sorted(named))
             error = f"{name} is defined member by member ({members}) and used with another index"
             expr = None
-        renamed[offset] = Side(side.piece, expr, side.error if expr is not None else error)
+        renamed[offset] = Side(side.piece, expr, error)
     return renamed
 
 
