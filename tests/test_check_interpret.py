@@ -241,3 +241,12 @@ def test_a_family_defined_member_by_member_is_not_read_at_other_indices() -> Non
     )
     ((verdict, detail),) = verdicts(text)
     assert verdict == "unknown" and "member by member (p_1, p_2)" in detail
+
+
+def test_a_line_with_a_condition_in_words_is_not_refuted() -> None:
+    text = (
+        "Let $p = \\sigma(z)$ and $\\ell = -[y \\log p + (1-y)\\log(1-p)]$.\n\n"
+        "$$\\ell = \\log(1 + e^{-z}) \\text{ if } y = 1$$"
+    )
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "condition written after it" in detail

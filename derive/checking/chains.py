@@ -12,7 +12,8 @@ ends the row. Wrappers such as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from derive.checking.lexer import Token, group_end, tokenize
 
@@ -65,6 +66,10 @@ ROW_BREAKS = frozenset({"\\\\", r"\cr", r"\newline"})
 WIDE_SPACES = frozenset({r"\quad", r"\qquad"})  # A = B \qquad C = D: two equations
 SPACING = frozenset(r" \, \; \: \! \displaystyle \nonumber \notag".split()) | {"\\ "}
 CONTINUATION = frozenset({"+", "-", r"\cdot", r"\times"})
+CONDITION = "if"  # marks a row whose prose states a condition
+CONDITION_WORDS = re.compile(
+    r"\b(if|when|whenever|unless|provided|assuming|otherwise|only|for|where)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Piece:
     tokens: tuple[Token, ...]
     source: str
     offset: int
+    conditional: bool = False  # prose after it states a condition ("if y = 1")
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,11 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
         elif t.kind == "command" and t.text in PROSE:
             end = group_end(tokens, i + 1)
             if any(isinstance(x, Token) for x in row):
-                # prose after the formula: a comment; the rest of the row is dropped
+                # prose after the formula: a comment; the rest of the row is dropped, but
+                # "... \text{if } y = 1" says the line holds only under a condition
+                words = "".join(x.text if x.kind == "letter" else " " for x in tokens[i:end])
+                if CONDITION_WORDS.search(words):
+                    row.append(CONDITION)
                 while end < len(tokens) and not (
                     tokens[end].kind == "command" and tokens[end].text in ROW_BREAKS | WIDE_SPACES
                 ):
@@ -213,6 +223,12 @@ class _Builder:
         return Piece(tuple(tokens), source, start)
 
     def row(self, row: list[Token | str]) -> None:
+        conditional = CONDITION in row
+        self.add_row([x for x in row if x != CONDITION])
+        if conditional and self.pieces:
+            self.pieces[-1] = replace(self.pieces[-1], conditional=True)
+
+    def add_row(self, row: list[Token | str]) -> None:
         parts: list[list[Token]] = [[]]
         joins: list[str] = []
         for x in row:

@@ -109,6 +109,8 @@ class Claim:
     @property
     def doubt(self) -> str:
         """Why a refutation of this claim would not be sound (empty if it would be)."""
+        if self.lhs.piece.conditional or self.rhs.piece.conditional:
+            return "the line holds under a condition written after it in words, which is not read"
         return doubt(self.lhs.expr, self.rhs.expr, self.scope)
 
 
