@@ -250,3 +250,10 @@ def test_a_line_with_a_condition_in_words_is_not_refuted() -> None:
     )
     ((verdict, detail),) = verdicts(text)
     assert verdict == "unknown" and "condition written after it" in detail
+
+
+def test_a_derivative_of_undefined_names_by_another_variable_is_unknown() -> None:
+    """d/dx (u/v) with u, v never defined: how they depend on x is not known (not 0)."""
+    text = r"$$\frac{d}{dx}\left(\frac{u}{v}\right) = \frac{u'v - uv'}{v^2}$$"
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "how they depend on it is not known" in detail

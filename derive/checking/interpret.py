@@ -305,7 +305,7 @@ class _Reader:
         final = self.knowledge.scope(None)
         for n in range(first, len(self.claims)):
             claim = self.claims[n]
-            if "is not defined above" not in claim.problem(claim.position, claim.position + 1):
+            if "not defined above" not in claim.problem(claim.position, claim.position + 1):
                 continue
             scope = claim.scope
             later = tuple(

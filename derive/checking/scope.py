@@ -83,7 +83,8 @@ class Knowledge:
             for k, v in self.known.items()
             if k[0] == "plain"
             and k[1] in families
-            or any(u[0] == "plain" and u[1] in families for u in v.uses)
+            # the arguments of L(y, t) count here: a section where y is a vector means another L
+            or any(u[0] == "plain" and u[1] in families for u in keys_used(v.definition.rhs))
         }
         self._drop(clashing)
 
@@ -180,7 +181,24 @@ def obstacle(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
                 if unread:
                     return f"{_shown(f)} has a definition above that was not read ({unread})"
                 return f"{_shown(f)} is not defined above, so its derivative is not known"
+        reached = reach(f, scope.definitions)
+        names = {v.base if isinstance(v, sp.Indexed) else v for v in d.variables}
+        leaves = {a.base if isinstance(a, sp.Indexed) else a for a in _leaves(reached)}
+        defined = any(key_of(v) in scope.defined for v in d.variables)
+        per_example = reached.has(example)  # expanded by the verifier, example by example
+        if leaves and not defined and not per_example and not names & leaves:
+            shown = ", ".join(sorted(_shown(a) for a in _leaves(reached)))
+            return (
+                f"what is differentiated does not contain the variable; {shown} are not defined "
+                "above, so how they depend on it is not known"
+            )
     return ""
+
+
+def _leaves(expr: sp.Expr) -> set[sp.Expr]:
+    """The undefined variables an expression is made of: real symbols and family members."""
+    members = {m for m in expr.atoms(sp.Indexed)}
+    return real_bare_symbols(expr) | members
 
 
 def doubt(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
