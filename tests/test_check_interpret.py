@@ -172,7 +172,7 @@ def test_a_definition_that_was_not_read_never_lets_a_step_be_refuted() -> None:
         "$$p_1 + p_2 = 3$$\n\n$$p_1 + p_2 = 1$$"
     )
     (first, why), (second, _), (third, _) = verdicts(text)
-    assert first == "unknown" and "p_1 has a definition above that was not read" in why
+    assert first == "unknown" and "p_1 has a definition or constraint above that was not read" in why
     assert "line 1" in why
     assert (second, third) == ("refuted", "proved")
 
@@ -257,3 +257,13 @@ def test_a_derivative_of_undefined_names_by_another_variable_is_unknown() -> Non
     text = r"$$\frac{d}{dx}\left(\frac{u}{v}\right) = \frac{u'v - uv'}{v^2}$$"
     ((verdict, detail),) = verdicts(text)
     assert verdict == "unknown" and "how they depend on it is not known" in detail
+
+
+def test_a_constraint_on_a_vector_stated_inline_blocks_refutations() -> None:
+    """a_j - y_j needs sum_j y_j = 1: with the constraint stated, the step is not refuted."""
+    text = (
+        "Let $C = -\\sum_{j} y_j \\ln a_j$ with $a_j = \\frac{e^{z_j}}{\\sum_k e^{z_k}}$ and "
+        "$\\sum_j y_j = 1$.\n\n$$\\frac{\\partial C}{\\partial z_j} = a_j - y_j$$"
+    )
+    ((verdict, detail),) = verdicts(text)
+    assert verdict == "unknown" and "is a constraint" in detail

@@ -37,6 +37,7 @@ from derive.checking.scope import (
     doubt,
     families_reached,
     key_of,
+    keys_used,
     obstacle,
     reach,
 )
@@ -344,6 +345,8 @@ class _Reader:
                 sides = (self.last_side, *sides)
             elif self.try_define(sides, chain.relations[0], fragment.block, len(sides) == 2):
                 start = 1
+            elif not fragment.block:
+                self.constraint(sides)
             if not fragment.block:
                 continue
             sides = self.entrywise(sides)
@@ -532,6 +535,30 @@ class _Reader:
 
     def scope_definitions(self) -> tuple:
         return self.knowledge.scope(None).definitions
+
+    def constraint(self, sides: tuple[Side, ...]) -> None:
+        """An inline equation on vectors that defines nothing and is not an identity
+        (``$\\sum_j y_j = 1$``) constrains the names it uses: a counterexample that ignores it
+        proves nothing, so no step on them is refuted."""
+        exprs = [s.expr for s in sides if s.expr is not None]
+        if len(exprs) != len(sides) or any(isinstance(e, sp.Symbol) for e in exprs[:1]):
+            return  # not read, or a name set to a value (a definition or a point)
+        if all(isinstance(e, sp.Symbol) and e.is_integer for e in exprs):
+            return  # a case: k = T
+        if isinstance(exprs[0], (sp.Indexed, sp.Derivative, sp.Function, example)):
+            return  # t_T = 1 (one-hot), a derivative stated in passing, \\sigma(z) = ...
+        if not any(e.has(sp.Sum, sp.Indexed) for e in exprs):
+            return  # an equation between scalars in passing ("at the optimum s^2 = ...")
+        context = make_context(self.knowledge.scope(None).definitions, self.vocab, self.domains)
+        try:
+            if compare(exprs[0], exprs[-1], context, self.case).ok:
+                return  # an identity (||w||^2 = w^T w) constrains nothing
+        except SYMPY_FAILURES:
+            pass
+        text = " = ".join(s.piece.source for s in sides)
+        for expr in exprs:
+            for name in {n for _, n in keys_used(expr)}:
+                self.knowledge.skip(name, f"line {self.line_of(sides[0])}: {text} is a constraint")
 
     def line_of(self, side: Side) -> int:
         return self.lines.line(side.piece.offset)

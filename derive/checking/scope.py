@@ -211,7 +211,7 @@ def doubt(left: sp.Expr, right: sp.Expr, scope: Scope) -> str:
     used |= {str(a.func).rstrip("'") for side in sides for a in side.atoms(sp.Function)}
     for name, why in scope.skipped:
         if any(u == name or u.startswith(name + "_") for u in used):
-            return f"{name} has a definition above that was not read ({why})"
+            return f"{name} has a definition or constraint above that was not read ({why})"
     return ""
 
 
