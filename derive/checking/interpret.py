@@ -8,6 +8,15 @@ too (checking ``L = A`` would only compare an unknown with a formula). ``t_T = 1
 declares the one-hot vector t_m = delta_{mT}. An inline ``k = T`` or ``k \\neq T`` between two
 indices states the case argued until the next case, definition or heading. Every other equality
 of displayed math is a *claim*; inline math only defines and states cases.
+
+Also read as definitions: ``p_1 = ...`` (the name p_1), ``g(z) = ...`` (a function applied
+wherever g is written with another argument), ``\\hat{y}^{(i)} = ...`` (the same formula for
+every example), ``y = \\operatorname{softmax}(z)``, and a second displayed formula for a name
+that contradicts the first. A definition that is seen but not read, an inline equation on vectors
+that constrains names (``\\sum_j y_j = 1``) and a condition in words after a line
+(``\\text{if } y = 1``) make the steps that depend on them impossible to refute (see
+:attr:`Claim.doubt`). A plan stated before its parts are defined is checked with the definitions
+the section gives further on; vectors written whole are read entry by entry (:mod:`.vectors`).
 """
 
 from __future__ import annotations
