@@ -98,14 +98,8 @@ def test_control_characters_inside_a_claim_are_kept_as_written() -> None:
     assert steps[0].lhs == "a\x01 + b"
 
 
-QUADRATIC = pytest.mark.xfail(
-    reason="interpret.py builds each claim's tuple of line numbers anew: O(N^2) memory, over "
-    "1 GB at 8000 (issue 11 report: hoist `lines` out of the loop in _Reader.fragment)"
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("size", [4000, pytest.param(8000, marks=QUADRATIC)])
+@pytest.mark.parametrize("size", [4000, 8000])
 def test_long_chains_are_checked_to_the_end(size: int) -> None:
     steps = accounted(chain(size), steps=size + 1)
     assert {s.verdict for s in steps} == {"proved"}

@@ -68,6 +68,21 @@ GOLDEN = [
         r"\frac{\partial \log(1-y)}{\partial (1-y)}",
         sp.Derivative(sp.log(1 - y), y) / sp.Derivative(1 - y, y),
     ),
+    (r"\mathbb{1}(k = T)", sp.KroneckerDelta(k, T)),
+    (r"\mathbf{1}\{k \neq T\}", 1 - sp.KroneckerDelta(k, T)),
+    (r"[\![k = T]\!]", sp.KroneckerDelta(k, T)),
+    (r"[k = T]", sp.KroneckerDelta(k, T)),
+    (r"\mathbb{1}(x > 0)", sp.Heaviside(x, 0)),
+    (
+        r"e^{z_1} + e^{z_2} + \dots + e^{z_K}",
+        sp.Sum(sp.exp(zf[index_symbol("j_elided")]), (index_symbol("j_elided"), 1, K)),
+    ),
+    (r"\partial_x (x^2 y)", sp.Derivative(x**2 * y, x)),
+    (r"\nabla_w L", sp.Derivative(plain_symbol("L"), w)),
+    (r"\hat y", plain_symbol(r"\hat{y}")),
+    (r"\operatorname{sign}(x)", sp.sign(x)),
+    (r"\sum_{j \neq T} x_j", sp.Sum(xf[j], (j, 1, K)) - xf[T]),
+    (r"w_k^T x", sp.Sum(wf[k, iota] * xf[iota], (iota, 1, K))),
 ]
 
 
@@ -80,11 +95,14 @@ def test_golden(latex: str, expected: sp.Expr) -> None:
     ("latex", "reason"),
     [
         (r"\frac{\partial (1-y)}{y}", r"no \partial"),
-        (r"e^{z_1} + \dots + e^{z_K}", "elided"),
+        (r"x_1 + x_3 + \dots + x_K", "pattern"),
+        (r"x_1 + \dots + y", "pattern"),
+        (r"\operatorname{foo}(x)", "unknown function"),
+        (r"\mathbb{1}(x = y)", "equality between real numbers"),
+        (r"\dots + x_K", "first and last"),
         (r"9^{9^{9}}", "too large"),
         (r"x^{100000}", "too large"),
         (r"\frac{1}{0}", "division by zero"),
-        (r"\sum_{j \neq y_i} x_j", "index of a sum"),
         (r"\text{hello}", "unknown command"),
         (r"\foo x", "unknown command"),
         (r"(x, y)", "list"),

@@ -15,6 +15,7 @@ from derive.checking.symbols import (
     DEFAULT_SIZE,
     DOT_INDEX,
     FUNCTIONS,
+    SOFTMAX_INDEX,
     family,
     index_symbol,
     real_bare_symbols,
@@ -65,28 +66,38 @@ def apply_function(name: str, args: list[sp.Expr], primes: int) -> sp.Expr:
     return sp.diff(build(x), x, primes).xreplace({x: args[0]})
 
 
-def dot(name: str, right: object) -> sp.Expr:
-    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed."""
+def dot(
+    name: str, right: object, row: sp.Expr | None = None, bound: sp.Expr | None = None
+) -> sp.Expr:
+    """w^T x: the sum over a fresh index of w_i times x_i, every bare variable of x indexed.
+
+    With a row (w_k^T x), the entries are those of row k of the matrix w: w_{k,i}.
+    """
     if not isinstance(right, sp.Expr):
         raise ParseError(f"{name}^T times something that is not a vector")
     index = index_symbol(DOT_INDEX)
+    left = family(name)[index] if row is None else family(name)[row, index]
+    top = _dot_bound() if bound is None else bound
+    if isinstance(right, sp.Indexed) and len(right.indices) == 1:  # w^T x_n: row n of x
+        return sp.Sum(left * right.base[right.indices[0], index], (index, 1, top))
     vectors = real_bare_symbols(right)
     if not vectors or right.has(sp.Indexed, sp.Derivative, sp.Sum):
         raise ParseError(f"{name}^T times something that is not a vector")
     member = right.xreplace({v: family(str(v))[index] for v in vectors})
-    return sp.Sum(family(name)[index] * member, (index, 1, _dot_bound()))
+    return sp.Sum(left * member, (index, 1, top))
 
 
 def _dot_bound() -> sp.Symbol:
     return size_symbol(DEFAULT_SIZE)
 
 
-def norm(vector: sp.Expr) -> sp.Expr:
+def norm(vector: sp.Expr, bound: sp.Expr | None = None) -> sp.Expr:
     """||w|| = sqrt(sum_i w_i^2), for a vector name w."""
     if not isinstance(vector, sp.Symbol):
         raise ParseError("a norm of something other than a vector name")
     index = index_symbol(DOT_INDEX)
-    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, _dot_bound())))
+    top = _dot_bound() if bound is None else bound
+    return sp.sqrt(sp.Sum(family(str(vector))[index] ** 2, (index, 1, top)))
 
 
 def derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Expr:
@@ -105,3 +116,9 @@ def derivative(f: sp.Expr, variables: tuple[tuple[sp.Expr, int], ...]) -> sp.Exp
         raise ParseError("a derivative with respect to an expression of several variables")
     (v,) = leaves
     return sp.Derivative(f, v) / sp.Derivative(u, v)
+
+
+def softmax_entry(scores: sp.IndexedBase, index: sp.Expr, size: sp.Expr) -> sp.Expr:
+    """Entry ``index`` of softmax(scores): e^{z_k} / sum_j e^{z_j}."""
+    j = index_symbol(SOFTMAX_INDEX)
+    return sp.exp(scores[index]) / sp.Sum(sp.exp(scores[j]), (j, 1, size))

@@ -12,7 +12,8 @@ ends the row. Wrappers such as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from derive.checking.lexer import Token, group_end, tokenize
 
@@ -65,6 +66,10 @@ ROW_BREAKS = frozenset({"\\\\", r"\cr", r"\newline"})
 WIDE_SPACES = frozenset({r"\quad", r"\qquad"})  # A = B \qquad C = D: two equations
 SPACING = frozenset(r" \, \; \: \! \displaystyle \nonumber \notag".split()) | {"\\ "}
 CONTINUATION = frozenset({"+", "-", r"\cdot", r"\times"})
+CONDITION = "if"  # marks a row whose prose states a condition
+CONDITION_WORDS = re.compile(
+    r"\b(if|when|whenever|unless|provided|assuming|otherwise|only|for|where)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Piece:
     tokens: tuple[Token, ...]
     source: str
     offset: int
+    conditional: bool = False  # prose after it states a condition ("if y = 1")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Chain:
 
     pieces: tuple[Piece, ...]
     relations: tuple[str, ...]
+    continues: bool = False  # "$$= B$$": the chain goes on from the display before
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
     """Rows of tokens at the top level, with relations replaced by their names (strings)."""
     rows: list[list[Token | str]] = [[]]
     level = 0
+    brackets = 0  # open ( [ \{ in this row: a relation inside is a condition, 1(y_i = k)
     i = 0
     while i < len(tokens):
         t = tokens[i]
@@ -147,9 +155,14 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             level += 1
         elif t.is_char("}") or t.is_command(r"\right", r"\end"):
             level = max(level - 1, 0)
+        if level == 0 and (t.is_char("(", "[") or t.is_command(r"\{", r"\lbrace")):
+            brackets += 1
+        elif level == 0 and (t.is_char(")", "]") or t.is_command(r"\}", r"\rbrace")):
+            brackets = max(brackets - 1, 0)
         if level > 0 or t.is_char("}") or t.is_command(r"\right", r"\end"):
             row.append(t)
         elif t.kind == "command" and (t.text in ROW_BREAKS or t.text in WIDE_SPACES):
+            brackets = 0
             rows.append([])
             i = _skip_optional(tokens, i + 1)
             continue
@@ -161,7 +174,11 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
         elif t.kind == "command" and t.text in PROSE:
             end = group_end(tokens, i + 1)
             if any(isinstance(x, Token) for x in row):
-                # prose after the formula: a comment; the rest of the row is dropped
+                # prose after the formula: a comment; the rest of the row is dropped, but
+                # "... \text{if } y = 1" says the line holds only under a condition
+                words = "".join(x.text if x.kind == "letter" else " " for x in tokens[i:end])
+                if CONDITION_WORDS.search(words):
+                    row.append(CONDITION)
                 while end < len(tokens) and not (
                     tokens[end].kind == "command" and tokens[end].text in ROW_BREAKS | WIDE_SPACES
                 ):
@@ -172,7 +189,7 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             row.append(DEFINES)
             i += 2
             continue
-        elif t.kind in ("char", "command") and t.text in RELATIONS:
+        elif t.kind in ("char", "command") and t.text in RELATIONS and not brackets:
             row.append(RELATIONS[t.text])
         else:
             row.append(t)
@@ -187,11 +204,14 @@ class _Builder:
         self.relations: list[Relation] = []
         self.pieces: list[Piece] = []
         self.joins: list[str] = []
+        self.started = False  # whether anything was read yet
+        self.continues = False
 
     def close(self) -> None:
-        if len(self.pieces) > 1:
-            self.chains.append(Chain(tuple(self.pieces), tuple(self.joins)))
+        if len(self.pieces) > 1 or self.continues and self.pieces:
+            self.chains.append(Chain(tuple(self.pieces), tuple(self.joins), self.continues))
         self.pieces, self.joins = [], []
+        self.continues = False
 
     def piece(self, tokens: list[Token]) -> Piece | None:
         while tokens and tokens[-1].is_char(",", ".", ";"):
@@ -203,6 +223,12 @@ class _Builder:
         return Piece(tuple(tokens), source, start)
 
     def row(self, row: list[Token | str]) -> None:
+        conditional = CONDITION in row
+        self.add_row([x for x in row if x != CONDITION])
+        if conditional and self.pieces:
+            self.pieces[-1] = replace(self.pieces[-1], conditional=True)
+
+    def add_row(self, row: list[Token | str]) -> None:
         parts: list[list[Token]] = [[]]
         joins: list[str] = []
         for x in row:
@@ -222,6 +248,7 @@ class _Builder:
             self.join(join, tokens)
 
     def start(self, tokens: list[Token]) -> None:
+        self.started = True
         piece = self.piece(tokens)
         self.pieces = [piece] if piece else []
         self.joins = []
@@ -234,6 +261,10 @@ class _Builder:
 
     def join(self, relation: str, tokens: list[Token]) -> None:
         piece = self.piece(tokens)
+        if not self.started and not self.pieces and relation == EQUALS and piece is not None:
+            self.started, self.continues, self.pieces = True, True, [piece]
+            return
+        self.started = True
         if self.pieces and piece is not None:
             self.relations.append(Relation(self.pieces[-1], relation, piece))
         if relation in (EQUALS, DEFINES) and self.pieces and piece is not None:

@@ -121,6 +121,9 @@ def _check(claim: Claim, document: Document, status: Status) -> Iterator[StepRes
     outcome = _compare(claim.lhs.expr, claim.rhs.expr, context, case, seed)
     if outcome.status == "refuted" and outcome.counterexample is None:
         outcome = Outcome("unknown", reason="refuted without a counterexample: " + outcome.reason)
+    if outcome.status == "refuted" and claim.doubt:
+        # the counterexample may break a definition that was not read
+        outcome = Outcome("unknown", reason=claim.doubt)
     status[key] = outcome.status
     if outcome.status in ("proved", "verified"):
         yield result_for(claim, outcome.status, outcome.verification.describe())

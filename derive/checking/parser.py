@@ -32,10 +32,13 @@ from derive.checking.build import (
     norm,
     number,
     power,
+    softmax_entry,
 )
 from derive.checking.lexer import Token, argument_names, index_names, split_at, split_at_equals
 from derive.checking.normalize import clean
 from derive.checking.symbols import (
+    DEFAULT_SIZE,
+    ELIDED_INDEX,
     FUNCTIONS,
     GREEK,
     SYMBOL_OR_FUNCTION,
@@ -64,6 +67,19 @@ NOT_A_FACTOR = frozenset(
     r"\implies \iff \leq \geq \le \ge \neq \ne \approx \equiv \propto \sim \coloneqq".split()
 ) | {"&"}
 OPEN = {"(": ")", "[": "]"}
+OPENING = {")": "(", "]": "["}
+INDICATOR_FONTS = frozenset(r"\mathbb \mathbf \mathds \mathbbm \boldsymbol \bm".split())
+CONDITIONS = {
+    "=": "=",
+    r"\neq": "!=",
+    r"\ne": "!=",
+    "<": "<",
+    ">": ">",
+    r"\le": "<=",
+    r"\leq": "<=",
+    r"\ge": ">=",
+    r"\geq": ">=",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,7 @@ class _Transposed:
     """``w^T``: waits for the factor it multiplies, to form the dot product."""
 
     name: str
+    row: sp.Expr | None = None  # w_k^T: row k of the matrix w
 
 
 @dataclass(frozen=True)
@@ -175,13 +192,24 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ParseError("too deeply nested")
-        value = self.term()
+        terms: list[tuple[int, sp.Expr | None]] = [(1, self.term_or_dots())]
         while self.at("+", "-"):
             op = self.next().text
-            rhs = self.term()
-            value = value + rhs if op == "+" else value - rhs
+            terms.append((1 if op == "+" else -1, self.term_or_dots()))
         self.depth -= 1
-        return value
+        if any(term is None for _, term in terms):
+            return elided_sum(terms, self.vocab)
+        return sp.Add(*(sign * term for sign, term in terms))
+
+    def term_or_dots(self) -> sp.Expr | None:
+        """A term, or None for elided terms (``\\dots`` between two + signs)."""
+        tok = self.peek()
+        if tok is not None and tok.kind == "command" and tok.text in ELLIPSES:
+            after = self.peek(1)
+            if after is None or after.is_char("+", "-", ")", "]"):
+                self.pos += 1
+                return None
+        return self.term()
 
     def term(self) -> sp.Expr:
         value = self.signed()
@@ -228,7 +256,10 @@ class _Parser:
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
                 raise ParseError(f"{value.name}^T is not multiplied by anything")
-            return dot(value.name, self.factor())
+            right = self.factor()
+            if isinstance(right, sp.Symbol) and len(str(right)) == 1 and str(right).isupper():
+                raise ParseError(f"a matrix product ({value.name}^T {right} ...) is not understood")
+            return dot(value.name, right, value.row, self.vocab.size(DEFAULT_SIZE))
         if isinstance(value, _DerivativeOperator):
             tok = self.peek()
             if tok is None or not self.starts_factor(tok):
@@ -278,11 +309,83 @@ class _Parser:
         raise ParseError(f"unexpected character {tok.text!r}")
 
     def delimited(self, close: str) -> sp.Expr:
+        if close == "]" and self.at("["):  # [[k = y_i]] (written [\![ ... ]\!])
+            self.pos += 1
+            value = self.condition(self.until("]"))
+            self.expect("]")
+            return value
+        if close == "]" and _has_relation(self.until_matching("[", "]")):
+            return self.condition(self.until("]"))  # an Iverson bracket [k = y_i]
         value = self.expression()
         if self.at(","):
             raise ParseError("a list where an expression was expected")
         self.expect(close)
         return value
+
+    def softmax(self) -> sp.Expr:
+        """softmax(z)_k is e^{z_k} / sum_j e^{z_j}; softmax(z) alone is the whole vector, kept
+        as softmax(z) (a definition y = softmax(z) defines every y_k)."""
+        self.expect("(")
+        tok = self.next()
+        if tok.kind != "letter" and not (tok.kind == "command" and tok.text[1:] in GREEK):
+            raise ParseError("softmax of something other than a vector name")
+        self.expect(")")
+        vector = tok.text.lstrip("\\")
+        if not self.at("_"):
+            return sp.Function("softmax", real=True)(plain_symbol(vector))
+        self.pos += 1
+        index = _index_of(self.argument_tokens())
+        if index is None:
+            raise ParseError("the entry of a softmax is not understood")
+        return softmax_entry(family(vector), index, self.vocab.size(DEFAULT_SIZE))
+
+    # --- indicators -------------------------------------------------------------------
+
+    def until(self, close: str) -> list[Token]:
+        """The tokens up to the matching ``close`` at this level, which is consumed."""
+        inner = self.until_matching(OPENING[close], close)
+        self.pos += len(inner)
+        self.expect(close)
+        return inner
+
+    def until_matching(self, opening: str, close: str) -> list[Token]:
+        level = 0
+        for i in range(self.pos, len(self.tokens)):
+            t = self.tokens[i]
+            if t.is_char(opening, "{"):
+                level += 1
+            elif t.is_char(close, "}"):
+                if level == 0:
+                    return self.tokens[self.pos : i]
+                level -= 1
+        raise ParseError(f"{opening} without its {close}")
+
+    def indicator(self) -> sp.Expr:
+        """1(k = y_i), 1{x > 0}, 1_{k = y_i}: the indicator of a condition."""
+        if self.at("_"):
+            self.pos += 1
+            return self.condition(self.argument_tokens())
+        if self.at("(", "["):
+            close = ")" if self.next().text == "(" else "]"
+            return self.condition(self.until(close))
+        raise ParseError("an indicator without its condition")
+
+    def condition(self, tokens: list[Token]) -> sp.Expr:
+        """1 where the condition holds, 0 elsewhere: k = j is delta_kj, x > 0 a step."""
+        parts = split_at(tokens, lambda t: t.text in CONDITIONS and t.kind in ("char", "command"))
+        relations = [t.text for t in tokens if t.text in CONDITIONS and t.kind != "letter"]
+        if len(parts) != 2 or len(relations) != 1:
+            raise ParseError("an indicator whose condition is not one comparison")
+        a, b = self.sub(parts[0]), self.sub(parts[1])
+        relation = CONDITIONS[relations[0]]
+        if relation in ("=", "!="):
+            if not (a.is_integer and b.is_integer):
+                raise ParseError("an indicator of an equality between real numbers")
+            delta = sp.KroneckerDelta(a, b)
+            return delta if relation == "=" else 1 - delta
+        if relation in (">", ">="):
+            return sp.Heaviside(a - b, 0 if relation == ">" else 1)
+        return sp.Heaviside(b - a, 0 if relation == "<" else 1)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -302,7 +405,7 @@ class _Parser:
             if self.at("_"):
                 self.pos += 1
                 self.argument_tokens()
-            return norm(value)
+            return norm(value, self.vocab.size(DEFAULT_SIZE))
         if name in SYMBOL_OR_FUNCTION:
             return self.function(name) if self.applied() else self.name(name)
         if name in FUNCTIONS:
@@ -311,6 +414,12 @@ class _Parser:
             word = "".join(t.text for t in self.group_tokens())
             if word.lower() in FUNCTIONS:
                 return self.function(word.lower())
+            if word == "softmax" and word not in self.vocab.function_like:
+                return self.softmax()
+            if word.isalpha() and (word in self.vocab.function_like or not self.at("(")):
+                return self.name(word)
+            if word.isalpha():  # \operatorname marks a function: never a product
+                raise ParseError(f"unknown function {word!r} (not defined above)")
             raise ParseError(f"unknown function {word!r}")
         if name == "delta" and self.at("_"):
             return self.kronecker_delta()
@@ -318,6 +427,9 @@ class _Parser:
             return sp.pi
         if name in GREEK:
             return self.name(name)
+        if tok.text in INDICATOR_FONTS and self.at("{") and _is_one(self.peek(1), self.peek(2)):
+            self.pos += 3
+            return self.indicator()
         if tok.text == r"\mathbb":
             raise ParseError(r"\mathbb (an expectation or a set?) is not understood")
         if tok.text in FONTS and self.at("{"):
@@ -325,8 +437,13 @@ class _Parser:
         if tok.text in ACCENTS and self.at("{"):
             inner = self.letter_in_group()
             return self.name(f"{tok.text}{{{inner}}}")
+        if tok.text in ACCENTS and self.peek() is not None and self.peek().kind == "letter":
+            return self.name(f"{tok.text}{{{self.next().text}}}")  # \hat y is \hat{y}
         if tok.text in ELLIPSES:
             raise ParseError(f"elided terms ({tok.text}) are not understood")
+        if tok.text in (r"\partial", r"\nabla") and self.at("_"):
+            self.pos += 1  # \partial_x u, \nabla_w L: the derivative by x, by w
+            return _DerivativeOperator(self.variables([self.argument_tokens()]))
         if tok.text == r"\partial":
             raise ParseError(r"\partial outside a derivative fraction")
         if tok.text == r"\infty":
@@ -355,6 +472,8 @@ class _Parser:
             value = self.name(tok.text)
         elif tok.kind == "command" and tok.text in FONTS and self.at("{"):
             value = self.name(self.letter_in_group())
+        elif tok.kind == "command" and tok.text[1:] in GREEK:
+            value = self.name(tok.text[1:])
         else:
             raise ParseError("a norm of something other than a vector name")
         if not isinstance(value, sp.Symbol):
@@ -382,49 +501,84 @@ class _Parser:
         if primes > MAX_ORDER:
             raise ParseError(f"a derivative of order {primes}")
         if primes and base in self.vocab.function_like and self.at("("):
-            return self.derivative_of_function(base, primes)
+            if self.argument_list(base):
+                arguments = self.vocab.function_like[base]
+                if len(arguments) != 1:
+                    raise ParseError(f"{base}' of a function of several arguments")
+                name = plain_symbol(base)
+                return sp.Derivative(name, (self.vocab.symbol(arguments[0]), primes))
+            return self.application(base + "'" * primes)
         if base == "e" and sub is None and self.vocab.euler:
             return sp.exp(self.sub(sup)) if sup is not None else sp.E
         base += "'" * primes
+        named = f"{base}_{sub[0].text}" if sub is not None and len(sub) == 1 else ""
+        if named.rstrip("'") in self.vocab.function_like and sup is None and self.at("("):
+            return self.check_application(named)  # f_w(x): a function named with a subscript
         value = self.subscripted(base, sub)
         if sup is not None:
             value = self.superscripted(base, value, sup, plain=sub is None)
         if isinstance(value, sp.Symbol) and self.at("("):
-            self.check_application(str(value))
+            return self.check_application(str(value))
         return value
 
-    def check_application(self, name: str) -> None:
-        """After ``name(``: skip an argument list, refuse what reads as an unknown function.
+    def check_application(self, name: str) -> sp.Expr:
+        """After ``name(``: skip an argument list, apply a defined function, refuse the unknown.
 
-        ``y(1-y)`` is a product; ``L(y, t)`` is L with its arguments; ``g(z)`` and ``f(2)``
-        (f defined as f(x)) are functions applied, which are not understood.
+        ``y(1-y)`` is a product; ``L(y, t)`` is L with its arguments; ``g(\\theta^T x)`` for g
+        defined as g(z) is g applied (an undefined function g(...) that the reader expands by
+        the definition); ``f(x)`` for an f never defined reads as an unknown function.
         """
+        symbol = plain_symbol(name)
         if self.argument_list(name):
-            return
-        if name in self.vocab.function_like:
-            raise ParseError(f"{name} applied to another argument than in its definition")
+            return symbol
+        if name.rstrip("'") in self.vocab.function_like:
+            return self.application(name)
         if _single_name(self.tokens[self.pos + 1 : self.pos + 5]):
             raise ParseError(
                 f"{name}(...) reads as an unknown function (for a product write "
                 f"{name} \\cdot (...))"
             )
+        return symbol
 
-    def derivative_of_function(self, name: str, primes: int) -> sp.Expr:
-        """f'(x) for a function defined as f(x) = ...: the derivative of f by x."""
-        arguments = self.vocab.function_like[name]
-        if len(arguments) != 1 or not self.argument_list(name):
-            raise ParseError(f"{name}' applied to another argument than in its definition")
-        return sp.Derivative(plain_symbol(name), (self.vocab.symbol(arguments[0]), primes))
+    def application(self, name: str) -> sp.Expr:
+        """g(u) for a function defined as g(z) = ...: kept as g(u) until the reader expands it."""
+        arguments = self.vocab.function_like[name.rstrip("'")]
+        self.expect("(")
+        args = [self.expression()]
+        while self.at(","):
+            self.pos += 1
+            args.append(self.expression())
+        self.expect(")")
+        if len(args) != len(arguments):
+            raise ParseError(
+                f"{name} applied to {len(args)} arguments, defined with {len(arguments)}"
+            )
+        return sp.Function(name, real=True)(*args)
 
     def subscripted(self, base: str, sub: list[Token] | None) -> sp.Expr:
         """z_k (family member), x_1, L_{CE} (a longer name), or plain y."""
         if sub is None:
             return self.vocab.symbol(base)
+        if (
+            len(sub) == 1
+            and sub[0].kind == "letter"
+            and self.vocab.is_index(f"{base}_{sub[0].text}")
+        ):
+            return index_symbol(f"{base}_{sub[0].text}")  # y_i, the class of example i
+        names = index_names(sub)
+        if names is not None and len(names) == 2 and all(map(self.vocab.is_index, names)):
+            return family(base)[index_symbol(names[0]), index_symbol(names[1])]  # x_{nj}
         index = _index_of(sub)
+        if index is None and _label_index(sub) and self.vocab.is_index(_label_index(sub)):
+            index = index_symbol(_label_index(sub))
         if index is not None:
             return family(base)[index]
-        if all(t.kind == "letter" for t in sub) or _text_group(sub):
-            suffix = "".join(t.text for t in sub if t.kind in ("letter", "number"))
+        if all(t.kind == "letter" or _is_greek([t]) for t in sub) or _text_group(sub):
+            suffix = "".join(
+                t.text.lstrip("\\") for t in sub if t.kind in ("letter", "number", "command")
+            )
+            if sub[0].kind == "command" and _text_group(sub):
+                suffix = "".join(t.text for t in sub[2:-1])
             return plain_symbol(f"{base}_{suffix}")
         raise ParseError(f"the subscript of {base} is not understood")
 
@@ -433,9 +587,14 @@ class _Parser:
     ) -> sp.Expr | _Transposed:
         texts = [t.text for t in sup]
         if texts in (["T"], [r"\top"], [r"\intercal"]) or texts[:1] == [r"\mathsf"]:
-            if not plain:
-                raise ParseError("a transpose of a family member")
-            return _Transposed(base)
+            if plain and len(base) == 1 and base.isupper():
+                # X^T v is a vector (a matrix product), not the number sum_i X_i v_i
+                raise ParseError(f"a matrix product ({base}^T ...) is not understood")
+            if plain:
+                return _Transposed(base)
+            if isinstance(value, sp.Indexed) and len(value.indices) == 1:
+                return _Transposed(base, value.indices[0])
+            raise ParseError("a transpose of a family member")
         if len(sup) == 3 and texts[0] == "(" and sup[1].kind == "letter" and texts[2] == ")":
             return example(value, index_symbol(sup[1].text))
         if texts in (["'"], [r"\prime"]) and plain:
@@ -508,6 +667,11 @@ class _Parser:
             raise ParseError("the orders of the derivative do not match")
         if not rest:
             return _DerivativeOperator(variables)
+        named = rest[0].text[1:] if len(rest) == 1 and rest[0].kind == "command" else ""
+        if named in SYMBOL_OR_FUNCTION and len(variables) == 1 and variables[0][1] == 1:
+            variable = variables[0][0]  # d\sigma/dz: the derivative of \sigma(z)
+            if isinstance(variable, sp.Symbol):
+                return derivative(apply_function(named, [variable], 0), variables)
         return derivative(self.sub(rest), variables)
 
     def order(self, tokens: list[Token]) -> tuple[int, list[Token]]:
@@ -567,7 +731,7 @@ class _Parser:
         if opening.text == "|":
             return sp.Abs(value)
         if opening.text == r"\|":
-            return norm(value)
+            return norm(value, self.vocab.size(DEFAULT_SIZE))
         if opening.text not in ("(", "[") and not opening.is_command(r"\langle"):
             raise ParseError(f"unexpected delimiter {opening.text!r}")
         return value
@@ -586,6 +750,11 @@ class _Parser:
                 sup = tokens
         if sub is None:
             raise ParseError("a sum without an index")
+        excluded = None
+        for n, t in enumerate(sub):
+            if t.is_command(r"\neq", r"\ne"):
+                sub, excluded = sub[:n], self.sub(sub[n + 1 :])
+                break
         parts = split_at_equals(sub)
         names = index_names(parts[0])
         if names is None or len(names) != 1:
@@ -594,9 +763,24 @@ class _Parser:
         lower = self.sub(parts[1]) if len(parts) == 2 else sp.Integer(1)
         upper = self.sub(sup) if sup is not None else self.vocab.bound_of(names[0])
         body = self.summand()
+        over_examples = self.examples_up_to(upper)
+        if over_examples is not None and isinstance(body, sp.Symbol) and index not in body.atoms():
+            # (1/N) sum_{i=1}^N L: the loss of each example, L^{(i)}
+            index, body = over_examples, example(body, over_examples)
         if any(index in s.variables for s in body.atoms(sp.Sum, sp.Product)):
             raise ParseError(f"nested sums over the same index {index}")
-        return kind(body, (index, lower, upper))
+        if excluded is None:
+            return kind(body, (index, lower, upper))
+        if kind is not sp.Sum or not excluded.is_integer:
+            raise ParseError("a sum that leaves out something other than one index")
+        return sp.Sum(body, (index, lower, upper)) - body.xreplace({index: excluded})
+
+    def examples_up_to(self, upper: sp.Expr) -> sp.Symbol | None:
+        """The index of training examples whose sums run up to ``upper`` (i for N), if any."""
+        for name in sorted(self.vocab.examples):
+            if self.vocab.bound_of(name) == upper:
+                return index_symbol(name)
+        return None
 
     def summand(self) -> sp.Expr:
         """What a sum adds up: the factors after it, up to + or - or another sum."""
@@ -675,7 +859,66 @@ class _Parser:
         return value
 
 
+# --- elided sums -------------------------------------------------------------------------
+
+
+def elided_sum(terms: list[tuple[int, sp.Expr | None]], vocabulary: Vocabulary) -> sp.Expr:
+    """``e^{z_1} + e^{z_2} + \\dots + e^{z_K}``: the sum whose first and last terms are written.
+
+    The first term must contain a family member with a number as index (z_1); the terms written
+    before the dots must follow it one by one, and every other written term must be the same
+    formula at another index (z_k, z_K). A last index that is an index letter (z_n) is the last
+    member: the sum runs up to that index's size.
+    """
+    signs = {sign for sign, _ in terms}
+    written = [term for _, term in terms if term is not None]
+    if terms[0][1] is None or terms[-1][1] is None or len(signs) != 1 or len(written) < 2:
+        raise ParseError("elided terms (\\dots) whose first and last terms are not written")
+    if signs != {1}:
+        raise ParseError("elided terms (\\dots) in a difference")
+    first, last = written[0], written[-1]
+    j = index_symbol(ELIDED_INDEX)
+    for member in sorted(first.atoms(sp.Indexed), key=str):
+        if len(member.indices) != 1 or not member.indices[0].is_Integer:
+            continue
+        start = member.indices[0]
+        template = first.xreplace(
+            {m: m.base[j] for m in first.atoms(sp.Indexed) if m.indices == (start,)}
+        )
+        end = _index_matching(template, j, last)
+        if end is None:
+            continue
+        if end.is_Symbol and end.is_integer and not end.is_positive:
+            end = vocabulary.bound_of(str(end))  # z_n as the last term: n is the last index
+        indices = [_index_matching(template, j, t) for t in written]
+        if any(i is None for i in indices):
+            continue
+        leading = next((n for n, (_, t) in enumerate(terms) if t is None), len(terms))
+        if any(indices[n] != start + n for n in range(leading)):
+            continue
+        return sp.Sum(template, (j, start, end))
+    raise ParseError("elided terms (\\dots) whose pattern the first and last terms do not fix")
+
+
+def _index_matching(template: sp.Expr, j: sp.Symbol, term: sp.Expr) -> sp.Expr | None:
+    """The index at which the template is the term (z_K for e^{z_j} and e^{z_K}), if any."""
+    for member in term.atoms(sp.Indexed):
+        if len(member.indices) == 1 and template.xreplace({j: member.indices[0]}) == term:
+            return member.indices[0]
+    return None
+
+
 # --- helpers on token lists -------------------------------------------------------------
+
+
+def _is_one(*tokens: Token | None) -> bool:
+    """``1}`` after a font command's brace: the indicator 1."""
+    one, close = tokens
+    return one is not None and one.text == "1" and close is not None and close.is_char("}")
+
+
+def _has_relation(tokens: list[Token]) -> bool:
+    return any(t.text in CONDITIONS and t.kind in ("char", "command") for t in tokens)
 
 
 def _is_d(tok: Token) -> bool:
@@ -703,6 +946,18 @@ def _text_group(tokens: list[Token]) -> bool:
         and tokens[0].text in (r"\text", r"\mathrm", r"\textrm", r"\mathit")
         and all(t.kind in ("letter", "number") for t in tokens[2:-1])
     )
+
+
+def _label_index(tokens: list[Token]) -> str:
+    """``y_i`` as a subscript (f_{y_i}): the name of the index it stands for, else ''."""
+    if (
+        len(tokens) == 3
+        and tokens[0].kind == "letter"
+        and tokens[1].is_char("_")
+        and tokens[2].kind == "letter"
+    ):
+        return f"{tokens[0].text}_{tokens[2].text}"
+    return ""
 
 
 def _index_of(tokens: list[Token]) -> sp.Expr | None:

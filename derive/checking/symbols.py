@@ -18,6 +18,9 @@ from derive.functions import sigmoid, softplus
 
 DEFAULT_SIZE = "K"
 DOT_INDEX = "iota"  # the summation index of a dot product w^T x (printed \iota)
+SOFTMAX_INDEX = "j_softmax"  # the summation index of softmax(z)_k
+VECTOR_INDEX = "m_vector"  # the index of a definition y = softmax(z), read as y_m = ...
+ELIDED_INDEX = "j_elided"  # the summation index of e^{z_1} + ... + e^{z_K}
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
@@ -40,6 +43,8 @@ FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sigmoid": sigmoid,
     "softplus": softplus,
     "relu": lambda u: sp.Max(0, u),
+    "sign": sp.sign,
+    "sgn": sp.sign,
     "max": sp.Max,
     "min": sp.Min,
 }
@@ -61,26 +66,32 @@ class Vocabulary:
     sizes: frozenset[str] = frozenset({DEFAULT_SIZE})
     function_like: dict[str, tuple[str, ...]] = field(default_factory=dict)
     euler: bool = True  # e is Euler's number, unless the document defines e = ...
+    fixed: dict[str, int] = field(default_factory=dict)  # sizes the text fixes: K = 3
+    examples: frozenset[str] = frozenset()  # indices of training examples: i in y^{(i)}
 
     def is_index(self, name: str) -> bool:
         """Whether a letter is an index (written as a subscript somewhere)."""
         return name in self.index_bounds
 
-    def bound_of(self, name: str) -> sp.Symbol:
-        """The size an index runs up to (K unless a sum says otherwise)."""
-        return size_symbol(self.index_bounds.get(name, DEFAULT_SIZE))
+    def bound_of(self, name: str) -> sp.Expr:
+        """The size an index runs up to (K unless a sum says otherwise; a number if fixed)."""
+        return self.size(self.index_bounds.get(name, DEFAULT_SIZE))
 
-    def symbol(self, name: str) -> sp.Symbol:
+    def size(self, name: str) -> sp.Expr:
+        """A size: its symbol, or its number where the text fixes it (K = 3)."""
+        return sp.Integer(self.fixed[name]) if name in self.fixed else size_symbol(name)
+
+    def symbol(self, name: str) -> sp.Expr:
         """The symbol a letter stands for where it is not a subscript."""
         if name in self.sizes:
-            return size_symbol(name)
+            return self.size(name)
         if name in self.index_bounds:
             return index_symbol(name)
         return plain_symbol(name)
 
     def index_bounds_symbols(self) -> dict[sp.Symbol, sp.Symbol]:
         """Index symbol -> size symbol, for the verifier's context."""
-        return {index_symbol(n): size_symbol(b) for n, b in self.index_bounds.items()}
+        return {index_symbol(n): self.size(b) for n, b in self.index_bounds.items()}
 
 
 def plain_symbol(name: str) -> sp.Symbol:
