@@ -78,3 +78,13 @@ def test_aligned_wrapper_and_cases_kept_whole() -> None:
     assert cut(r"\begin{aligned} A &= B \\ &= C \end{aligned}") == [["A", "B", "C"]]
     found = cut(r"f = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}")
     assert found == [["f", r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}"]]
+
+
+def test_a_bracket_never_closed_hides_no_relation():
+    import derive
+
+    (step,) = derive.check("$$ a[31m + b = b + a $$").steps
+    assert step.verdict == "unknown" and "without its ]" in step.detail
+    # a closed bracket still holds a condition, not a step: [y_i = k] x
+    (step,) = derive.check("$$ f = [y_i = k] x $$").steps
+    assert step.rhs == "[y_i = k] x"

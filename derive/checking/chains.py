@@ -142,11 +142,38 @@ def _skip_optional(tokens: list[Token], i: int) -> int:
     return i
 
 
+def _opens(t: Token) -> bool:
+    return t.is_char("(", "[") or t.is_command(r"\{", r"\lbrace")
+
+
+def _closes(t: Token) -> bool:
+    return t.is_char(")", "]") or t.is_command(r"\}", r"\rbrace")
+
+
+def _unclosed(tokens: list[Token]) -> set[int]:
+    """Top-level brackets that no closing bracket in their row matches (a stray [)."""
+    level, open_at, unclosed = 0, [], set()
+    for i, t in enumerate(tokens):
+        if t.is_char("{") or t.is_command(r"\left", r"\begin"):
+            level += 1
+        elif t.is_char("}") or t.is_command(r"\right", r"\end"):
+            level = max(level - 1, 0)
+        elif level == 0 and _opens(t):
+            open_at.append(i)
+        elif level == 0 and _closes(t) and open_at:
+            open_at.pop()
+        elif level == 0 and t.kind == "command" and (t.text in ROW_BREAKS or t.text in WIDE_SPACES):
+            unclosed.update(open_at)
+            open_at = []
+    return unclosed | set(open_at)
+
+
 def _rows(tokens: list[Token]) -> list[list[Token | str]]:
     """Rows of tokens at the top level, with relations replaced by their names (strings)."""
     rows: list[list[Token | str]] = [[]]
     level = 0
     brackets = 0  # open ( [ \{ in this row: a relation inside is a condition, 1(y_i = k)
+    stray = _unclosed(tokens)  # a bracket never closed hides no relation
     i = 0
     while i < len(tokens):
         t = tokens[i]
@@ -155,9 +182,9 @@ def _rows(tokens: list[Token]) -> list[list[Token | str]]:
             level += 1
         elif t.is_char("}") or t.is_command(r"\right", r"\end"):
             level = max(level - 1, 0)
-        if level == 0 and (t.is_char("(", "[") or t.is_command(r"\{", r"\lbrace")):
+        if level == 0 and _opens(t) and i not in stray:
             brackets += 1
-        elif level == 0 and (t.is_char(")", "]") or t.is_command(r"\}", r"\rbrace")):
+        elif level == 0 and _closes(t):
             brackets = max(brackets - 1, 0)
         if level > 0 or t.is_char("}") or t.is_command(r"\right", r"\end"):
             row.append(t)
