@@ -15,6 +15,7 @@ import sympy as sp
 # symbolic proof: the largest expression each method is tried on
 MAX_OPS = {"cancel": 1500, "expand": 1500, "exponentials": 600}
 MAX_EXPANSION_TERMS = 4000  # cancel and expand multiply out: no more terms than this
+MAX_WRITTEN_TERMS = 20  # a sum with concrete limits is written out up to this many terms
 # numeric check
 SAMPLES_PER_ASSIGNMENT = 12  # points drawn at once for each size and index assignment
 POINTS_PER_ASSIGNMENT = 4  # of those, how many must be finite and in the case

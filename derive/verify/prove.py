@@ -20,7 +20,7 @@ from derive.algebra import settle
 from derive.context import Context
 from derive.functions import expand_functions
 from derive.steps import Case
-from derive.verify.budget import within_budget
+from derive.verify.budget import MAX_WRITTEN_TERMS, within_budget
 from derive.verify.outcome import SYMPY_FAILURES
 from derive.verify.substitute import (
     apply_case,
@@ -81,7 +81,10 @@ def levels(difference: sp.Expr, context: Context, case: Case | None) -> Iterator
     for cut in range(len(families), -1, -1):
         keep = frozenset(families[:cut])
         level = substitute_all(difference, context.definitions, keep, context=context)
-        level = canonical_dummies(drop_index_ranges(settle(apply_case(level, case)), context))
+        level = settle(apply_case(level, case))
+        # distinct names for nested sums first, so writing one out cannot reach into another
+        level = canonical_dummies(drop_index_ranges(level, context))
+        level = canonical_dummies(write_out_sums(level))
         if level != previous:
             yield level
         previous = level
@@ -98,6 +101,22 @@ class _Levels:
         for level in self.source:
             self.seen.append(level)
             yield level
+
+
+def write_out_sums(expr: sp.Expr) -> sp.Expr:
+    """Sums with concrete limits (sum_{j=1}^{3}) written term by term, up to a fixed count."""
+
+    def small(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        _, low, high = e.limits[0]
+        return low.is_Integer and high.is_Integer and 0 <= high - low < MAX_WRITTEN_TERMS
+
+    def write(e: sp.Sum) -> sp.Expr:
+        index, low, high = e.limits[0]
+        return sp.Add(*(e.function.xreplace({index: v}) for v in range(int(low), int(high) + 1)))
+
+    return expr.replace(small, write) if expr.has(sp.Sum) else expr
 
 
 def _nonzero_constant(value: sp.Expr) -> bool:
