@@ -144,3 +144,21 @@ def test_a_false_identity_is_never_verified(pair: tuple[sp.Expr, sp.Expr], k: in
     left, right = pair
     outcome = compare(left, right + sp.Integer(10) ** k * y, PLAIN)
     assert outcome.status == "refuted", outcome
+
+
+def test_values_beyond_float64_are_decided_by_exact_arithmetic():
+    # about 1e390 at every sample point: float64 overflows, exact arithmetic does not
+    huge = sp.Integer(10) ** 30
+    small = (huge * x + huge * y + huge) ** 6 * (huge * x + y + 1) ** 6
+    big = (x + y + z + 1) ** 300
+    outcome = compare(small * big, sp.expand(small) * big, PLAIN)
+    assert outcome.status == "verified", outcome
+    assert outcome.verification.max_error is None  # no float64 point was usable
+    wrong = compare(small * big, sp.expand(small) * big + y / huge, PLAIN)
+    assert wrong.status == "refuted"
+
+
+def test_a_side_that_is_not_real_at_a_point_refutes_nothing():
+    # log(x^2) = 2 log(x) holds where both are defined (x > 0), and nowhere else is it judged
+    outcome = compare(sp.log(x**2), 2 * sp.log(x), PLAIN)
+    assert outcome.status != "refuted", outcome

@@ -62,7 +62,7 @@ def numeric_check(
     needs_sizes = bool(context.bounds & used) or any(s.has(sp.MatrixSymbol) for s in raw)
     indices = sorted((i for i in used if i in context.index_bounds), key=sp.default_sort_key)
     rng = random.Random(seed)
-    points, worst, how = 0, 0.0, set()
+    points, worst, how = 0, None, set()
     used_sizes: list[int] = []
     for size in context.sizes if needs_sizes else context.sizes[:1]:
         sizes = sizes_for(context, size)
@@ -77,7 +77,8 @@ def numeric_check(
             if batch.doubt:
                 return Outcome("unknown", reason=batch.doubt)
             points += batch.points
-            worst = max(worst, batch.worst)
+            if batch.worst is not None:
+                worst = batch.worst if worst is None else max(worst, batch.worst)
             how |= batch.how
         if needs_sizes:
             used_sizes.append(size)
@@ -102,7 +103,7 @@ def _compile(sides, context: Context, case: Case | None, substitute: bool) -> _P
 @dataclass
 class _Batch:
     points: int = 0
-    worst: float = 0.0
+    worst: float | None = None  # None: no point was usable in float64
     how: frozenset[str] = frozenset()
     refutation: Outcome | None = None
     doubt: str = ""
@@ -125,20 +126,22 @@ def _batch(program: _Program, context: Context, bound: dict, draws: Draws) -> _B
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         left, right = (_full(evaluate(side, run), draws.count) for side in program.sides)
-        usable = np.isfinite(left) & np.isfinite(right)
+        in_case = np.ones(draws.count, dtype=bool)
         if program.case is not None:
             try:
-                usable &= _full(evaluate(program.case, run), draws.count).astype(bool)
+                in_case = _full(evaluate(program.case, run), draws.count).astype(bool)
             except (NotNumeric, TooCostly):
                 pass
+        usable = np.isfinite(left) & np.isfinite(right) & in_case
         error = np.abs(left - right) / np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
-    chosen = np.flatnonzero(usable)[:POINTS_PER_ASSIGNMENT]
-    if chosen.size == 0:
-        return _Batch()
 
     def pair(backend: Backend):
         one = _run(program, context, bound, draws, backend)
         return evaluate(program.sides[0], one), evaluate(program.sides[1], one)
+
+    chosen = np.flatnonzero(usable)[:POINTS_PER_ASSIGNMENT]
+    if chosen.size == 0:  # float64 overflows everywhere: exact or mpmath values may not
+        return _beyond_float(pair, run, bound, draws, np.flatnonzero(in_case))
 
     suspicious = [int(p) for p in chosen if error[p] > SCREEN_TOLERANCE]
     how = set()
@@ -150,6 +153,21 @@ def _batch(program: _Program, context: Context, bound: dict, draws: Draws) -> _B
             return _Batch(doubt=f"could not tell the difference from rounding: {agreement.how}")
         how.add(agreement.how)
     return _Batch(chosen.size, float(np.max(error[chosen])), frozenset(how))
+
+
+def _beyond_float(pair, run: Run, bound: dict, draws: Draws, candidates) -> _Batch:
+    """Points decided by exact or multi-precision arithmetic alone, where float64 gives up."""
+    agreed, how = 0, set()
+    for point in (int(p) for p in candidates):
+        agreement = confirm(pair, point)
+        if agreement.verdict == "differ":
+            return _Batch(refutation=_refute(run, bound, draws, point, agreement))
+        if agreement.verdict == "agree":
+            agreed += 1
+            how.add(agreement.how)
+            if agreed == POINTS_PER_ASSIGNMENT:
+                break
+    return _Batch(agreed, None, frozenset(how))
 
 
 def _full(value, count: int) -> np.ndarray:

@@ -61,6 +61,8 @@ def _rising_precision(pair: Pair, point: int) -> Agreement:
                 return Agreement("unresolved", f"{digits}-digit arithmetic failed: {exc}")
             if not all(mpmath.isfinite(v) for v in (left, right)):
                 return Agreement("unresolved", f"not finite at {digits} digits")
+            if any(isinstance(v, mpmath.mpc) and v.imag != 0 for v in (left, right)):
+                return Agreement("unresolved", "a side is not a real number here")
             history.append((digits, abs(left - right), max(abs(left), abs(right))))
             verdict = _judge(history)
             if verdict != "unresolved":
