@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from scipy.special import expit
 
 from derive.algebra import sift
 from derive.functions import sigmoid, softplus
@@ -118,21 +119,12 @@ def _softmax(v: np.ndarray) -> np.ndarray:
     return e
 
 
-def _sigmoid(u: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-u) from e^-|u| only, so that no exponential overflows (as the reference)."""
-    e = np.abs(u)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    total = 1.0 + e
-    return np.where(u >= 0, 1.0 / total, e / total)
-
-
 NUMPY_FUNCTIONS = {
     "rowsum": lambda v: _row_sum(v, axis=-1, keepdims=True),
     "logsumexp": _logsumexp,
     "hinge": lambda u: np.maximum(u, 0.0),
     "step": lambda u, value_at_zero: _step(u, float(value_at_zero)),
-    "sigmoid": _sigmoid,
+    "sigmoid": expit,  # one pass, 1 / (1 + e^-u) without overflow warnings
     "softplus": lambda u: np.logaddexp(0.0, u),
     "softmax": _softmax,
     "logsumexp_gap": _logsumexp_gap,
@@ -415,10 +407,6 @@ def _full(value, shape: tuple[int, ...]) -> np.ndarray:
     return value if value.shape == shape else np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
-def _whole_sum(value) -> float:
-    return float(value.sum())
-
-
 def _loss_sum(value, rows: int) -> float:
     """The sum over the examples of a per-example loss (a scalar, (N,), (N, 1) or (N, K))."""
     if type(value) is not np.ndarray:
@@ -448,10 +436,11 @@ def _add_at_labels(value: np.ndarray, flat: np.ndarray, extra) -> np.ndarray:
     return value
 
 
-def _block_source(plan: _Plan, score: str, binary: bool) -> str:
-    """Python source of one block: scores, the stages needed, the final expression, the
-    backward product. Generated so that a call on a small batch runs straight-line code,
-    without dictionaries or loops; variable names are numbered, never taken from the model."""
+def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
+    """Statements of one block of rows: scores, the stages needed, the final expression, the
+    backward product; they leave the summed loss in ``total``, the summed gradient in ``grad``
+    (each None when not wanted) and the sum of the scores in ``check``. Variable names are
+    numbered, never taken from the model."""
     names: dict[str, str] = {}
 
     def var(name: str) -> str:
@@ -461,164 +450,156 @@ def _block_source(plan: _Plan, score: str, binary: bool) -> str:
         return f"{func}({', '.join(var(a) for a in args)})"
 
     wanted = plan.wanted
-    lines = ["def block(params, X, target):"]
+    lines = []
     if binary:
         scores = var(score)
-        lines.append(f"    {scores} = X @ params")
+        lines.append(f"{scores} = X @ params")
         names["t"] = "target"
     else:
         scores = var(f"{score}__all")
-        lines.append(f"    {scores} = X @ params.T")
-        lines.append(f"    n, k = {scores}.shape")
-        lines.append("    flat = arange(0, n * k, k) + target")
+        lines.append(f"{scores} = X @ params.T")
+        lines.append(f"n, k = {scores}.shape")
+        lines.append("flat = arange(0, n * k, k) + target")
         if f"{score}__label" in wanted:
-            lines.append(f"    {var(score + '__label')} = {scores}.take(flat)[:, None]")
+            lines.append(f"{var(score + '__label')} = {scores}.take(flat)[:, None]")
         if INDEX.name in wanted:
-            lines.append(f"    {var(INDEX.name)} = flat")
+            lines.append(f"{var(INDEX.name)} = flat")
         if ONEHOT.name in wanted:
-            lines.append(f"    {var(ONEHOT.name)} = onehot({scores}, flat)")
+            lines.append(f"{var(ONEHOT.name)} = onehot({scores}, flat)")
     shape = f"{scores}.shape"
     for i, family in enumerate(plan.families):
         whole = family.name if binary else f"{family.name}__all"
         if family.extra:
-            computed = call(f"family{i}", family.args)
-            lines.append(f"    {var(whole)}, {var(family.extra)} = {computed}")
+            lines.append(f"{var(whole)}, {var(family.extra)} = {call(f'family{i}', family.args)}")
         else:
-            lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
+            lines.append(f"{var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
         if not binary and f"{family.name}__label" in wanted:
-            label = var(f"{family.name}__label")
-            lines.append(f"    {label} = {var(whole)}.take(flat)[:, None]")
-    lines.append(f"    out = {call('final', plan.final_args)}")
+            lines.append(f"{var(family.name + '__label')} = {var(whole)}.take(flat)[:, None]")
+    lines.append(f"out = {call('final', plan.final_args)}")
     sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
-    sums += [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
-        f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)
+    sums += [f"sum_all(out[{i}], None)" for i in range(plan.whole)]
+    sums += [f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)]
+    lines.append("total = " + ((" + ".join(sums) or "0.0") if plan.loss else "None"))
+    if plan.gradient:
+        lines.append(f"g = full(out[{plan.whole + plan.rows}], {shape})")
+        if plan.split:
+            lines.append("g = add_at_labels(g, flat, out[-1])")
+        lines.append("grad = " + ("X.T @ g" if binary else "g.T @ X"))
+    else:
+        lines.append("grad = None")
+    # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
+    lines.append(f"check = sum_all({scores}, None)")
+    return lines
+
+
+# The fast validation of (params, X, target): plain float64 arrays (int labels) of matching,
+# non-empty shapes pass with a few attribute reads. The concatenated shapes also fix the
+# numbers of axes once params and X have theirs. Negative labels become huge when read as
+# unsigned, so one maximum checks both ends of the label range.
+FAST_CHECK = {
+    True: (
+        "type(params) is ndarray and type(X) is ndarray and type(target) is ndarray"
+        " and params.dtype is X.dtype is target.dtype is FLOAT"
+        " and params.ndim == 1 and X.ndim == 2"
+        " and target.shape + params.shape == X.shape and X.size"
+    ),
+    False: (
+        "type(params) is ndarray and type(X) is ndarray and type(target) is ndarray"
+        " and params.dtype is X.dtype is FLOAT and target.dtype is INDEX"
+        " and params.ndim == 2 and X.ndim == 2"
+        " and target.shape + params.shape[1:] == X.shape and X.size and params.size"
+        " and max_of(target.view(UINDEX)) < params.shape[0]"
+    ),
+}
+
+
+def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
+    """Python source of the whole callable: validation, one block inline when the batch fits
+    (a call on a small batch runs straight-line code, without dictionaries, loops or nested
+    calls), the finiteness check and the mean."""
+    body = _block_lines(plan, score, binary)
+    lines = [
+        "def block(params, X, target):",
+        *(f"    {line}" for line in body),
+        "    return total, grad, check",
+        "",
+        "",
+        "def call(params, X, target):",
+        f"    if not ({FAST_CHECK[binary]}):",
+        "        params, X, target = problem(params, X, target, finite=False)",
     ]
-    total = (" + ".join(sums) or "0.0") if plan.loss else "None"
-    lines.append(f"    total = {total}")
-    if not plan.gradient:
-        lines.append(f"    return total, None, {scores}.sum()")
-        return "\n".join(lines) + "\n"
-    lines.append(f"    g = full(out[{plan.whole + plan.rows}], {shape})")
-    if plan.split:
-        lines.append("    g = add_at_labels(g, flat, out[-1])")
-    lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X") + f", {scores}.sum()")
+    if binary:  # t (t - 1) is zero exactly for t in {0, 1}, also at the extremes (no underflow)
+        lines += [
+            "    elif count_nonzero(target * (target - 1.0)):",
+            "        params, X, target = problem(params, X, target, finite=False)",
+        ]
+    lines += [
+        "    n = X.shape[0]",
+        "    if n > ROWS:",
+        "        total, grad, check = blocks(block, params, X, target)",
+        "    else:",
+        *(f"        {line}" for line in body),
+        # a non-finite check sum means non-finite input: the full validation says which;
+        # should finite entries overflow the sum, it finds nothing wrong and the result stands
+        f"    if not isfinite({'total + check' if plan.loss else 'check'}):",
+        "        problem(params, X, target)",
+    ]
+    if plan.gradient:
+        lines.append("    grad /= n")
+    result = {(True, False): "total / n", (False, True): "grad", (True, True): "total / n, grad"}
+    lines.append(f"    return {result[plan.loss, plan.gradient]}")
     return "\n".join(lines) + "\n"
 
 
-def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
-    """The block function of :func:`_block_source`, with floating-point warnings off:
-    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
-    one, and non-finite input is reported from the result."""
-    namespace = {
-        "arange": np.arange,
-        "full": _full,
-        "loss_sum": _loss_sum,
-        "whole_sum": _whole_sum,
-        "onehot": _onehot,
-        "add_at_labels": _add_at_labels,
-        "final": plan.final,
-        **{f"family{i}": family.func for i, family in enumerate(plan.families)},
-    }
-    exec(compile(_block_source(plan, score, binary), "<derive block>", "exec"), namespace)
-    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["block"])
-
-
-class _Compiled:
-    """The numeric program of one model: from the parameters and data to the summed loss
-    and/or gradient, block of rows by block of rows so temporaries stay in the CPU cache."""
-
-    def __init__(self, model: Model, loss: sp.Expr | None, signal: sp.Expr | None):
-        self.plan = _plan(model, loss, signal)
-        self.block = _block_function(self.plan, _family_name(model.chain[-2]), _binary(model))
-
-    def run(self, params: np.ndarray, X: np.ndarray, target: np.ndarray):
-        """(mean loss or None, gradient of the mean or None, a check sum) of validated inputs.
-
-        The check sum is the sum of the scores: they are finite exactly when the parameters
-        and X are (0 * nan and 0 * inf are nan), so a finite sum means finite inputs, and the
-        stable functions after them keep everything finite."""
-        n = X.shape[0]
-        if n <= ROWS_PER_BLOCK:
-            total, grad, check = self.block(params, X, target)
-        else:
-            total, grad, check = self.block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
-            for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
-                block = slice(start, start + ROWS_PER_BLOCK)
-                part, part_grad, part_check = self.block(params, X[block], target[block])
-                check += part_check
-                if total is not None:
-                    total += part
-                if grad is not None:
-                    grad += part_grad
+def _blocks(block: Callable, params: np.ndarray, X: np.ndarray, target: np.ndarray):
+    """The (summed loss, summed gradient, check sum) of a large batch, block by block of rows
+    so that temporaries stay in the CPU cache."""
+    n = X.shape[0]
+    total, grad, check = block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
+    for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        part, part_grad, part_check = block(params, X[rows], target[rows])
+        check += part_check
+        if total is not None:
+            total += part
         if grad is not None:
-            grad /= n
-        return (None if total is None else total / n), grad, check
+            grad += part_grad
+    return total, grad, check
 
 
 def _binary(model: Model) -> bool:
     return model.label is None
 
 
-def _validated(model: Model) -> Callable:
-    """The fast validation of (params, X, target): plain float64 arrays of matching shapes
-    pass with a few attribute reads; anything else goes through the full checks (which
-    convert or raise the one clear ValueError). Non-finite values are caught afterwards,
-    from the result, so valid input never pays a pass over X."""
-    if _binary(model):
-
-        def check(w, X, t):
-            if (
-                type(w) is np.ndarray
-                and type(X) is np.ndarray
-                and type(t) is np.ndarray
-                and w.dtype == X.dtype == t.dtype == np.float64
-                and w.ndim == 1
-                and X.ndim == 2
-                and t.ndim == 1
-                and X.shape[1] == w.shape[0] > 0
-                and t.shape[0] == X.shape[0] > 0
-                and w.size
-            ):
-                if (t * (t - 1.0)).any():  # zero exactly for t in {0, 1}
-                    return binary_problem(w, X, t, finite=False)
-                return w, X, t
-            return binary_problem(w, X, t, finite=False)
-
-        return check
-
-    def check(W, X, labels):
-        if (
-            type(W) is np.ndarray
-            and type(X) is np.ndarray
-            and type(labels) is np.ndarray
-            and W.dtype == X.dtype == np.float64
-            and labels.dtype == np.intp
-            and W.ndim == 2
-            and X.ndim == 2
-            and labels.ndim == 1
-            and X.shape[1] == W.shape[1] > 0
-            and labels.shape[0] == X.shape[0] > 0
-            and W.shape[0] > 0
-            # negative labels become huge when read as unsigned: one pass checks both ends
-            and labels.view(np.uintp).max() < W.shape[0]
-        ):
-            return W, X, labels
-        return multiclass_problem(W, X, labels, finite=False)
-
-    return check
-
-
-def _full_check(model: Model) -> Callable:
-    """The full validation, which says which input is not finite."""
-    return binary_problem if _binary(model) else multiclass_problem
-
-
-def _finite(value: float, params, X, target, full_check) -> None:
-    """A non-finite sum of the scores and results means non-finite input: validate fully
-    to say which. Should finite entries overflow the sum, the full check finds nothing wrong
-    and the result stands."""
-    if not math.isfinite(value):
-        full_check(params, X, target)
+def _callable(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> Callable:
+    """The generated callable of :func:`_callable_source`, with floating-point warnings off:
+    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
+    one, and non-finite input is reported from the result."""
+    binary = _binary(model)
+    plan = _plan(model, loss, signal)
+    namespace = {
+        "ndarray": np.ndarray,
+        "FLOAT": np.dtype(np.float64),
+        "INDEX": np.dtype(np.intp),
+        "UINDEX": np.dtype(np.uintp),
+        "ROWS": ROWS_PER_BLOCK,
+        "max_of": np.maximum.reduce,
+        "count_nonzero": np.count_nonzero,
+        "isfinite": math.isfinite,
+        "problem": binary_problem if binary else multiclass_problem,
+        "blocks": _blocks,
+        "arange": np.arange,
+        "full": _full,
+        "loss_sum": _loss_sum,
+        "sum_all": np.add.reduce,  # with axis None; np.sum adds microseconds of Python
+        "onehot": _onehot,
+        "add_at_labels": _add_at_labels,
+        "final": plan.final,
+        **{f"family{i}": family.func for i, family in enumerate(plan.families)},
+    }
+    source = _callable_source(plan, _family_name(model.chain[-2]), binary)
+    exec(compile(source, "<derive callable>", "exec"), namespace)
+    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["call"])
 
 
 def _signature(model: Model) -> str:
@@ -627,30 +608,14 @@ def _signature(model: Model) -> str:
 
 def loss_function(model: Model) -> Callable:
     """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
-    compiled = _Compiled(model, _loss_expression(model), None)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def loss(params, X, target) -> float:
-        params, X, target = validate(params, X, target)
-        value, _, check = compiled.run(params, X, target)
-        _finite(value + check, params, X, target, full_check)
-        return value
-
+    loss = _callable(model, _loss_expression(model), None)
     loss.__doc__ = f"Mean {model.title} loss over the examples {_signature(model)}."
     return loss
 
 
 def gradient_function(model: Model, signal: sp.Expr) -> Callable:
     """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
-    compiled = _Compiled(model, None, signal)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def gradient(params, X, target) -> np.ndarray:
-        params, X, target = validate(params, X, target)
-        _, grad, check = compiled.run(params, X, target)
-        _finite(check, params, X, target, full_check)
-        return grad
-
+    gradient = _callable(model, None, signal)
     gradient.__doc__ = f"Gradient of the mean {model.title} loss {_signature(model)}."
     return gradient
 
@@ -658,16 +623,6 @@ def gradient_function(model: Model, signal: sp.Expr) -> Callable:
 def value_and_grad_function(model: Model, signal: sp.Expr) -> Callable:
     """(params, X, target) -> (mean loss, its gradient), both from one pass over the data:
     what an optimiser such as scipy.optimize.minimize(..., jac=True) calls."""
-    compiled = _Compiled(model, _loss_expression(model), signal)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def value_and_grad(params, X, target) -> tuple[float, np.ndarray]:
-        params, X, target = validate(params, X, target)
-        value, grad, check = compiled.run(params, X, target)
-        _finite(value + check, params, X, target, full_check)
-        return value, grad
-
-    value_and_grad.__doc__ = (
-        f"Mean {model.title} loss and its gradient {_signature(model)}, in one pass."
-    )
-    return value_and_grad
+    both = _callable(model, _loss_expression(model), signal)
+    both.__doc__ = f"Mean {model.title} loss and its gradient {_signature(model)}, in one pass."
+    return both
