@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 from scipy.special import expit
 
 from derive.algebra import sift
@@ -204,27 +205,27 @@ def _gap(total: sp.Add) -> sp.Expr:
 
 @dataclass(frozen=True)
 class _Family:
-    """One activation stage as arrays: its name, its NumPy function and the names it reads."""
+    """One activation stage as arrays: its name, its expression in the arrays it reads (None
+    for the fused softmax of :func:`_softmax_and_gap`) and the names it reads."""
 
     name: str
-    func: Callable
+    expr: sp.Expr | None
     args: tuple[str, ...]
-    extra: str | None = None  # func also returns a second value, read by this name
+    extra: str | None = None  # the fused function also returns a second value, read by this name
 
 
 @dataclass(frozen=True)
 class _Plan:
     """From the scores to the loss and/or the gradient signal, evaluating only what is read.
 
-    ``final`` returns a tuple: the terms of the per-example loss first (when wanted: the
-    ``whole`` terms are arrays summed entirely, the ``rows`` terms one value per example),
-    then the gradient signal G = dL/dscores, either whole or as (rest, b) with
-    G = rest + onehot * b, b being added at the labels only (``split``).
+    ``parts`` are the terms of the per-example loss first (when wanted: the ``whole`` terms
+    are arrays summed entirely, the ``rows`` terms one value per example), then the gradient
+    signal G = dL/dscores, either whole or as (rest, b) with G = rest + onehot * b, b being
+    added at the labels only (``split``).
     """
 
     families: tuple[_Family, ...]
-    final: Callable
-    final_args: tuple[str, ...]
+    parts: tuple[sp.Expr, ...]
     wanted: frozenset[str]
     loss: bool
     gradient: bool
@@ -234,11 +235,8 @@ class _Plan:
     constant: float = 0.0  # the per-example loss's constant term, added N times
 
 
-def _lambdify(expr: sp.Expr | sp.Tuple) -> tuple[Callable, tuple[str, ...]]:
-    """A NumPy function of the expression (or tuple of them, sharing common parts)."""
-    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
-    func = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
-    return func, tuple(s.name for s in symbols)
+def _names(expr: sp.Expr | sp.Tuple) -> tuple[str, ...]:
+    return tuple(sorted(s.name for s in expr.free_symbols))
 
 
 def _stage_families(model: Model) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -292,15 +290,15 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
         for symbol, definition in _stage_families(model)
     ]
     parts, fused = _fuse_softmax(parts, stages, _family_name(model.chain[-2]))
-    final_func, final_args = _lambdify(sp.Tuple(*parts))
     compiled = []
     for name, expr in stages:
         if name == fused:
             args = tuple(a.name for a in _gap_args(_family_name(model.chain[-2])))
-            compiled.append(_Family(name, _softmax_and_gap, args, GAP.name))
+            compiled.append(_Family(name, None, args, GAP.name))
         else:
-            compiled.append(_Family(name, *_lambdify(expr)))
+            compiled.append(_Family(name, expr, _names(expr)))
     # walk down from the final expression: a stage nothing reads is never evaluated
+    final_args = _names(sp.Tuple(*parts))
     needed, wanted = _reads(final_args), set(final_args)
     families = []
     for family in reversed(compiled):
@@ -310,8 +308,7 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
             wanted |= set(family.args)
     return _Plan(
         tuple(reversed(families)),
-        final_func,
-        final_args,
+        tuple(parts),
         frozenset(wanted),
         loss is not None,
         signal is not None,
@@ -436,59 +433,108 @@ def _add_at_labels(value: np.ndarray, flat: np.ndarray, extra) -> np.ndarray:
     return value
 
 
+class _Printer(NumPyPrinter):
+    """NumPy source of array expressions, as lambdify prints them, except that a sum does not
+    start with a minus sign when a term without one can go first: y - t is one pass, -t + y
+    two. The other terms keep their order, which decides the rounding: s - s_T + 1 is exactly
+    1 at the label, s + 1 - s_T need not be."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if terms and terms[0].could_extract_minus_sign():
+            for i, term in enumerate(terms):
+                if not term.could_extract_minus_sign():
+                    return [term, *terms[:i], *terms[i + 1 :]]
+        return terms
+
+
+PRINTER = _Printer(
+    {
+        "fully_qualified_modules": False,
+        "inline": True,
+        "allow_unknown_functions": True,
+        "user_functions": {name: name for name in NUMPY_FUNCTIONS},
+    }
+)
+
+
+def _whole_array(expr: sp.Expr, binary: bool) -> bool:
+    """Whether the NumPy value of an array expression has the scores' shape and float64 type
+    (every array of a binary model does; a multiclass row reduction or label column does not)."""
+    if binary:
+        return bool(expr.free_symbols)
+    if isinstance(expr, sp.Symbol):
+        return expr.name.endswith("__all") or expr == ONEHOT
+    if isinstance(expr, (rowsum, logsumexp, logsumexp_gap)):
+        return False
+    return any(_whole_array(a, binary) for a in expr.args)
+
+
 def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
-    """Statements of one block of rows: scores, the stages needed, the final expression, the
+    """Statements of one block of rows: scores, the stages needed, the final expressions, the
     backward product; they leave the summed loss in ``total``, the summed gradient in ``grad``
-    (each None when not wanted) and the sum of the scores in ``check``. Variable names are
-    numbered, never taken from the model."""
+    (each None when not wanted) and the sum of the scores in ``check``. The expressions are
+    printed inline (common parts once); variable names are numbered, never the model's."""
     names: dict[str, str] = {}
+    shared = sp.numbered_symbols("c")
 
     def var(name: str) -> str:
         return names.setdefault(name, f"a{len(names)}")
 
-    def call(func: str, args: tuple[str, ...]) -> str:
-        return f"{func}({', '.join(var(a) for a in args)})"
+    def printed(exprs: list[sp.Expr]) -> list[str]:
+        """Source of the expressions, after the lines that compute their common parts."""
+        renamed = [e.xreplace({s: sp.Symbol(var(s.name)) for s in e.free_symbols}) for e in exprs]
+        common, reduced = sp.cse(renamed, symbols=shared)
+        lines.extend(f"{symbol} = {PRINTER.doprint(e)}" for symbol, e in common)
+        return [PRINTER.doprint(e) for e in reduced]
+
+    def whole_array(expr: sp.Expr, source: str) -> str:
+        return source if _whole_array(expr, binary) else f"_full({source}, {scores}.shape)"
 
     wanted = plan.wanted
-    lines = []
+    lines: list[str] = []
     if binary:
         scores = var(score)
         lines.append(f"{scores} = X @ params")
-        names["t"] = "target"
+        names[BINARY_TARGET.name] = "target"
     else:
         scores = var(f"{score}__all")
         lines.append(f"{scores} = X @ params.T")
         lines.append(f"n, k = {scores}.shape")
-        lines.append("flat = arange(0, n * k, k) + target")
+        lines.append("flat = _arange(0, n * k, k) + target")
         if f"{score}__label" in wanted:
             lines.append(f"{var(score + '__label')} = {scores}.take(flat)[:, None]")
         if INDEX.name in wanted:
             lines.append(f"{var(INDEX.name)} = flat")
         if ONEHOT.name in wanted:
-            lines.append(f"{var(ONEHOT.name)} = onehot({scores}, flat)")
-    shape = f"{scores}.shape"
-    for i, family in enumerate(plan.families):
+            lines.append(f"{var(ONEHOT.name)} = _onehot({scores}, flat)")
+    # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
+    lines.append(f"check = _sum_all({scores}, None)")
+    for family in plan.families:
         whole = family.name if binary else f"{family.name}__all"
-        if family.extra:
-            lines.append(f"{var(whole)}, {var(family.extra)} = {call(f'family{i}', family.args)}")
+        if family.expr is None:
+            call = f"_softmax_and_gap({', '.join(var(a) for a in family.args)})"
+            lines.append(f"{var(whole)}, {var(family.extra)} = {call}")
         else:
-            lines.append(f"{var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
+            (source,) = printed([family.expr])
+            lines.append(f"{var(whole)} = {whole_array(family.expr, source)}")
         if not binary and f"{family.name}__label" in wanted:
             lines.append(f"{var(family.name + '__label')} = {var(whole)}.take(flat)[:, None]")
-    lines.append(f"out = {call('final', plan.final_args)}")
+    parts = printed(list(plan.parts))
     sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
-    sums += [f"sum_all(out[{i}], None)" for i in range(plan.whole)]
-    sums += [f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)]
+    sums += [f"_sum_all({parts[i]}, None)" for i in range(plan.whole)]
+    for expr, source in zip(plan.parts[plan.whole :], parts[plan.whole :plan.whole + plan.rows]):
+        one_per_row = binary or not _whole_array(expr, binary)  # (N,) or (N, 1)
+        sums.append(f"_sum_all({source}, None)" if one_per_row else f"_loss_sum({source}, n)")
     lines.append("total = " + ((" + ".join(sums) or "0.0") if plan.loss else "None"))
     if plan.gradient:
-        lines.append(f"g = full(out[{plan.whole + plan.rows}], {shape})")
+        signal = plan.whole + plan.rows
+        lines.append(f"g = {whole_array(plan.parts[signal], parts[signal])}")
         if plan.split:
-            lines.append("g = add_at_labels(g, flat, out[-1])")
+            lines.append(f"g = _add_at_labels(g, flat, {parts[-1]})")
         lines.append("grad = " + ("X.T @ g" if binary else "g.T @ X"))
     else:
         lines.append("grad = None")
-    # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
-    lines.append(f"check = sum_all({scores}, None)")
     return lines
 
 
@@ -498,17 +544,17 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
 # unsigned, so one maximum checks both ends of the label range.
 FAST_CHECK = {
     True: (
-        "type(params) is ndarray and type(X) is ndarray and type(target) is ndarray"
-        " and params.dtype is X.dtype is target.dtype is FLOAT"
+        "type(params) is _ndarray and type(X) is _ndarray and type(target) is _ndarray"
+        " and params.dtype is X.dtype is target.dtype is _FLOAT"
         " and params.ndim == 1 and X.ndim == 2"
         " and target.shape + params.shape == X.shape and X.size"
     ),
     False: (
-        "type(params) is ndarray and type(X) is ndarray and type(target) is ndarray"
-        " and params.dtype is X.dtype is FLOAT and target.dtype is INDEX"
+        "type(params) is _ndarray and type(X) is _ndarray and type(target) is _ndarray"
+        " and params.dtype is X.dtype is _FLOAT and target.dtype is _INDEX"
         " and params.ndim == 2 and X.ndim == 2"
         " and target.shape + params.shape[1:] == X.shape and X.size and params.size"
-        " and max_of(target.view(UINDEX)) < params.shape[0]"
+        " and _max_of(target.view(_UINDEX)) < params.shape[0]"
     ),
 }
 
@@ -526,27 +572,31 @@ def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
         "",
         "def call(params, X, target):",
         f"    if not ({FAST_CHECK[binary]}):",
-        "        params, X, target = problem(params, X, target, finite=False)",
+        "        params, X, target = _problem(params, X, target, finite=False)",
     ]
     if binary:  # t (t - 1) is zero exactly for t in {0, 1}, also at the extremes (no underflow)
         lines += [
-            "    elif count_nonzero(target * (target - 1.0)):",
-            "        params, X, target = problem(params, X, target, finite=False)",
+            "    elif _count_nonzero(target * (target - 1.0)):",
+            "        params, X, target = _problem(params, X, target, finite=False)",
         ]
     lines += [
         "    n = X.shape[0]",
-        "    if n > ROWS:",
-        "        total, grad, check = blocks(block, params, X, target)",
+        "    if n > _ROWS:",
+        "        total, grad, check = _blocks(block, params, X, target)",
         "    else:",
         *(f"        {line}" for line in body),
         # a non-finite check sum means non-finite input: the full validation says which;
         # should finite entries overflow the sum, it finds nothing wrong and the result stands
-        f"    if not isfinite({'total + check' if plan.loss else 'check'}):",
-        "        problem(params, X, target)",
+        f"    if not _isfinite({'total + check' if plan.loss else 'check'}):",
+        "        _problem(params, X, target)",
     ]
     if plan.gradient:
         lines.append("    grad /= n")
-    result = {(True, False): "total / n", (False, True): "grad", (True, True): "total / n, grad"}
+    result = {
+        (True, False): "_float(total) / n",
+        (False, True): "grad",
+        (True, True): "_float(total) / n, grad",
+    }
     lines.append(f"    return {result[plan.loss, plan.gradient]}")
     return "\n".join(lines) + "\n"
 
@@ -571,33 +621,40 @@ def _binary(model: Model) -> bool:
     return model.label is None
 
 
+def _namespace(binary: bool) -> dict:
+    """The names the generated source reads: NumPy's and :data:`NUMPY_FUNCTIONS`, bound as
+    lambdify binds them for the printed expressions, and ours, which start with _."""
+    namespace = dict(sp.lambdify((), 0, modules=[NUMPY_FUNCTIONS, "numpy"]).__globals__)
+    namespace.update(
+        _ndarray=np.ndarray,
+        _FLOAT=np.dtype(np.float64),
+        _INDEX=np.dtype(np.intp),
+        _UINDEX=np.dtype(np.uintp),
+        _ROWS=ROWS_PER_BLOCK,
+        _max_of=np.maximum.reduce,
+        _count_nonzero=np.count_nonzero,
+        _isfinite=math.isfinite,
+        _float=float,
+        _problem=binary_problem if binary else multiclass_problem,
+        _blocks=_blocks,
+        _arange=np.arange,
+        _full=_full,
+        _loss_sum=_loss_sum,
+        _sum_all=np.add.reduce,  # with axis None; np.sum adds microseconds of Python
+        _onehot=_onehot,
+        _add_at_labels=_add_at_labels,
+        _softmax_and_gap=_softmax_and_gap,
+    )
+    return namespace
+
+
 def _callable(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> Callable:
     """The generated callable of :func:`_callable_source`, with floating-point warnings off:
     exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
     one, and non-finite input is reported from the result."""
     binary = _binary(model)
-    plan = _plan(model, loss, signal)
-    namespace = {
-        "ndarray": np.ndarray,
-        "FLOAT": np.dtype(np.float64),
-        "INDEX": np.dtype(np.intp),
-        "UINDEX": np.dtype(np.uintp),
-        "ROWS": ROWS_PER_BLOCK,
-        "max_of": np.maximum.reduce,
-        "count_nonzero": np.count_nonzero,
-        "isfinite": math.isfinite,
-        "problem": binary_problem if binary else multiclass_problem,
-        "blocks": _blocks,
-        "arange": np.arange,
-        "full": _full,
-        "loss_sum": _loss_sum,
-        "sum_all": np.add.reduce,  # with axis None; np.sum adds microseconds of Python
-        "onehot": _onehot,
-        "add_at_labels": _add_at_labels,
-        "final": plan.final,
-        **{f"family{i}": family.func for i, family in enumerate(plan.families)},
-    }
-    source = _callable_source(plan, _family_name(model.chain[-2]), binary)
+    namespace = _namespace(binary)
+    source = _callable_source(_plan(model, loss, signal), _family_name(model.chain[-2]), binary)
     exec(compile(source, "<derive callable>", "exec"), namespace)
     return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["call"])
 
