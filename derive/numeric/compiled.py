@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
 from scipy.special import expit
+from sympy.printing.numpy import NumPyPrinter
 
 from derive.algebra import sift
 from derive.functions import sigmoid, softplus
@@ -120,13 +121,20 @@ def _softmax(v: np.ndarray) -> np.ndarray:
     return e
 
 
+# 0 and 1 as read-only arrays: binary ufuncs take it without converting a Python float per call
+_ZERO = np.zeros(())
+_ZERO.flags.writeable = False
+_ONE = np.ones(())
+_ONE.flags.writeable = False
+
+# partial objects rather than lambdas: a call on a small batch pays no Python frame
 NUMPY_FUNCTIONS = {
-    "rowsum": lambda v: _row_sum(v, axis=-1, keepdims=True),
+    "rowsum": partial(_row_sum, axis=-1, keepdims=True),
     "logsumexp": _logsumexp,
-    "hinge": lambda u: np.maximum(u, 0.0),
-    "step": lambda u, value_at_zero: _step(u, float(value_at_zero)),
+    "hinge": partial(np.maximum, _ZERO),
+    "step": _step,
     "sigmoid": expit,  # one pass, 1 / (1 + e^-u) without overflow warnings
-    "softplus": lambda u: np.logaddexp(0.0, u),
+    "softplus": partial(np.logaddexp, _ZERO),
     "softmax": _softmax,
     "logsumexp_gap": _logsumexp_gap,
 }
@@ -523,7 +531,8 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
     parts = printed(list(plan.parts))
     sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
     sums += [f"_sum_all({parts[i]}, None)" for i in range(plan.whole)]
-    for expr, source in zip(plan.parts[plan.whole :], parts[plan.whole :plan.whole + plan.rows]):
+    rows = slice(plan.whole, plan.whole + plan.rows)
+    for expr, source in zip(plan.parts[rows], parts[rows], strict=True):
         one_per_row = binary or not _whole_array(expr, binary)  # (N,) or (N, 1)
         sums.append(f"_sum_all({source}, None)" if one_per_row else f"_loss_sum({source}, n)")
     lines.append("total = " + ((" + ".join(sums) or "0.0") if plan.loss else "None"))
@@ -576,7 +585,7 @@ def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
     ]
     if binary:  # t (t - 1) is zero exactly for t in {0, 1}, also at the extremes (no underflow)
         lines += [
-            "    elif _count_nonzero(target * (target - 1.0)):",
+            "    elif _count_nonzero(target * (target - _ONE)):",
             "        params, X, target = _problem(params, X, target, finite=False)",
         ]
     lines += [
@@ -633,6 +642,7 @@ def _namespace(binary: bool) -> dict:
         _ROWS=ROWS_PER_BLOCK,
         _max_of=np.maximum.reduce,
         _count_nonzero=np.count_nonzero,
+        _ONE=_ONE,
         _isfinite=math.isfinite,
         _float=float,
         _problem=binary_problem if binary else multiclass_problem,
