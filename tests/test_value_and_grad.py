@@ -166,6 +166,8 @@ def test_equal_arrays_give_equal_results_whatever_their_layout(name, build):
         (params.tolist(), X.tolist(), target.tolist()),
         (params, np.asfortranarray(X), target),
         (params, wide[:, ::2], target),
+        (np.asfortranarray(params), X[::-1][::-1], target),
+        (params[::-1][::-1].T.copy().T, np.ascontiguousarray(X.T).T, target),
         (params, X.astype(">f8"), target),
         (params, X, target.astype(np.int32 if name != "logistic" else np.float32)),
     ]

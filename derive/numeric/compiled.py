@@ -478,6 +478,16 @@ def _whole_array(expr: sp.Expr, binary: bool) -> bool:
     return any(_whole_array(a, binary) for a in expr.args)
 
 
+def _at_labels_line(signal: sp.Expr, extra: sp.Expr, source: str) -> str:
+    """g += onehot * extra, one entry per row. A whole-array signal is a new C-contiguous
+    array of ours (computed elementwise from the scores, which matmul returns C-contiguous),
+    so its flat view is itself, and an extra at the labels is a number or one column."""
+    if _whole_array(signal, False) and not _whole_array(extra, False):
+        column = f"({source})[:, 0]" if extra.free_symbols else source
+        return f"g.ravel()[flat] += {column}"
+    return f"g = _add_at_labels(g, flat, {source})"
+
+
 def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
     """Statements of one block of rows: scores, the stages needed, the final expressions, the
     backward product; they leave the summed loss in ``total``, the summed gradient in ``grad``
@@ -540,7 +550,7 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
         signal = plan.whole + plan.rows
         lines.append(f"g = {whole_array(plan.parts[signal], parts[signal])}")
         if plan.split:
-            lines.append(f"g = _add_at_labels(g, flat, {parts[-1]})")
+            lines.append(_at_labels_line(plan.parts[signal], plan.parts[-1], parts[-1]))
         lines.append("grad = " + ("X.T @ g" if binary else "g.T @ X"))
     else:
         lines.append("grad = None")
