@@ -1,8 +1,10 @@
-"""NumPy callables built from a derivation: the derived result, lambdified.
+"""NumPy callables built from a derivation: the derived result, printed as NumPy code.
 
-Only the scalar part is lambdified (the loss in terms of the scores, the derivative of the
-loss by the scores); NumPy does the matrix products (S = X W^T, grad = G^T X / N), which is
-as fast as hand-written NumPy. Indexed expressions become whole arrays: z_k -> the (N, K)
+Only the scalar part is printed (the loss in terms of the scores, the derivative of the
+loss by the scores), as lambdify prints it, into one generated function per callable with
+the validation and the finiteness check, so that a call on a small batch runs straight-line
+code; NumPy does the matrix products (S = X W^T, grad = G^T X / N), which is as fast as
+hand-written NumPy. Indexed expressions become whole arrays: z_k -> the (N, K)
 score matrix, z_T -> the scores of the correct classes, delta_kT -> the one-hot matrix, a
 sum over classes -> a row sum. Naive exp/log overflow at |z| ~ 50, so known unstable shapes
 are rewritten into stable ones first (log sigma(u) = -softplus(-u), log sum exp -> max-shifted
@@ -691,7 +693,7 @@ def loss_function(model: Model) -> Callable:
 
 
 def gradient_function(model: Model, signal: sp.Expr) -> Callable:
-    """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
+    """The gradient of the mean loss: G = dL/dscores printed, then X^T G / N or G^T X / N."""
     gradient = _callable(model, None, signal)
     gradient.__doc__ = f"Gradient of the mean {model.title} loss {_signature(model)}."
     return gradient
