@@ -202,3 +202,20 @@ def test_shapes_the_fast_check_could_confuse_are_refused(name, build):
     for args in wrong:
         with pytest.raises(ValueError, match="shape|empty|lie in|axes"):
             call(*args)
+
+
+@pytest.mark.parametrize("name", ["logistic", "svm"])
+@pytest.mark.parametrize("build", BUILDERS)
+def test_infinite_scores_are_an_error_where_their_gradient_signal_is_zero(build, name):
+    """Example 0 scored +inf for its own class and -inf for the others: its loss and its
+    gradient signal are exactly 0, yet the input is refused (inf * 0 is nan in the check)."""
+    rng = np.random.default_rng(12)
+    params, X, target = problem(name, rng, n=5, d=3)
+    X[0] = [np.inf, 0.0, 0.0]
+    target[0] = 1.0 if name == "logistic" else 0
+    if name == "logistic":
+        params[0] = 1.0
+    else:
+        params[:, 0] = [1.0, -1.0, -1.0]
+    with pytest.raises(ValueError, match="finite"):
+        build(name)(params, X, target)

@@ -528,8 +528,9 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
             lines.append(f"{var(INDEX.name)} = flat")
         if ONEHOT.name in wanted:
             lines.append(f"{var(ONEHOT.name)} = _onehot({scores}, flat)")
-    # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
-    lines.append(f"check = _sum_all({scores}, None)")
+    if not plan.gradient:
+        # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
+        lines.append(f"check = _sum_all({scores}, None)")
     for family in plan.families:
         whole = family.name if binary else f"{family.name}__all"
         if family.expr is None:
@@ -554,6 +555,9 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
         if plan.split:
             lines.append(_at_labels_line(plan.parts[signal], plan.parts[-1], parts[-1]))
         lines.append("grad = " + ("X.T @ g" if binary else "g.T @ X"))
+        # as the sum of the scores, but cheaper: with g finite (it is for finite scores),
+        # sum(scores * g) is not finite exactly when some score is not (inf * 0 is nan)
+        lines.append(f"check = _vdot({scores}, g)")
     else:
         lines.append("grad = None")
     return lines
@@ -662,6 +666,7 @@ def _namespace(binary: bool) -> dict:
         _arange=np.arange,
         _full=_full,
         _loss_sum=_loss_sum,
+        _vdot=np.vdot,
         _sum_all=np.add.reduce,  # with axis None; np.sum adds microseconds of Python
         _onehot=_onehot,
         _add_at_labels=_add_at_labels,
