@@ -3,9 +3,16 @@
 Run with `python benchmarks/bench_callables.py [--quick]`. BLAS runs on one thread (set
 before NumPy loads, and again with threadpoolctl) so that the figures are stable on a shared
 machine. Each repetition times ours and the hand-written function back to back on the same
-inputs (paired), alternating which goes first; the table gives the median time of each and
-the median of the per-pair ratios. Targets (issue 9): a call at N=32, D=10, K=3 costs at most
-1.5x hand-written NumPy, and the loss at most 1.1x at N=1e5 and 1e6.
+inputs (paired), rotating which goes first; the table gives the median time of each and
+the median of the per-repetition ratios (derive / the column before). Targets (issue 9): a
+call at N=32, D=10, K=3 costs at most 1.5x hand-written NumPy, and the loss at most 1.1x at
+N=1e5 and 1e6.
+
+When JAX imports (it is no dependency of the project: install it beside it to compare), a
+``jax.jit`` column is added, in float64 on one thread: the loss written with jax.numpy as the
+NumPy one, its gradient and value-and-gradient from ``jax.grad`` and ``jax.value_and_grad``,
+each jitted, inputs already on the device. It is paired with ours in repetitions of its own:
+a JAX dispatch between two small NumPy calls evicts their caches and skews that pair.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import os
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
+os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -104,6 +112,40 @@ def svm_value_and_grad(W, X, labels):
     return value, active.T @ X / X.shape[0]
 
 
+def _jax_functions():
+    """name -> (loss, gradient, value_and_grad) jitted with JAX in float64, or None."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+
+    def logistic(w, X, t):
+        z = X @ w
+        return jnp.mean(jnp.logaddexp(0.0, z) - t * z)
+
+    def softmax(W, X, labels):
+        S = X @ W.T
+        picked = jnp.take_along_axis(S, labels[:, None], axis=1)[:, 0]
+        return jnp.mean(jax.nn.logsumexp(S, axis=1) - picked)
+
+    def svm(W, X, labels):
+        S = X @ W.T
+        rows = jnp.arange(labels.shape[0])
+        M = S - S[rows, labels][:, None] + 1.0
+        return jnp.maximum(M.at[rows, labels].set(0.0), 0.0).sum() / X.shape[0]
+
+    def ready(func):
+        jitted = jax.jit(func)
+        return lambda *args: jax.block_until_ready(jitted(*args))
+
+    return {
+        name: (ready(f), ready(jax.grad(f)), ready(jax.value_and_grad(f)))
+        for name, f in (("logistic", logistic), ("softmax", softmax), ("svm", svm))
+    }
+
+
 HAND = {
     "logistic": (logistic_loss, logistic_grad, logistic_value_and_grad),
     "softmax": (softmax_loss, softmax_grad, softmax_value_and_grad),
@@ -119,21 +161,24 @@ def problem(name: str, n: int, d: int, k: int, seed: int = 0):
     return rng.normal(size=(k, d)) * 0.3, X, rng.integers(0, k, n)
 
 
-def paired(ours, hand, args, repeat: int) -> tuple[float, float, float]:
-    """Median seconds of ours and of hand-written, and the median of the per-pair ratios."""
-    ours(*args), hand(*args)  # warm up
-    mine, theirs, ratios = [], [], []
+def paired(calls: list[tuple], repeat: int) -> tuple[list[float], list[float]]:
+    """calls: (function, arguments) pairs, ours first, each timed in every repetition in a
+    rotating order. The median seconds of each, and the medians over the repetitions of
+    ours / each other one."""
+    for func, args in calls:
+        func(*args)  # warm up (and compile)
+    times: list[list[float]] = [[] for _ in calls]
     for i in range(repeat):
-        pair = []
-        for func in (ours, hand) if i % 2 == 0 else (hand, ours):
+        order = list(range(len(calls)))
+        order = order[i % len(order) :] + order[: i % len(order)]
+        for j in order:
+            func, args = calls[j]
             start = time.perf_counter()
             func(*args)
-            pair.append(time.perf_counter() - start)
-        a, b = pair if i % 2 == 0 else pair[::-1]
-        mine.append(a)
-        theirs.append(b)
-        ratios.append(a / b)
-    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
+            times[j].append(time.perf_counter() - start)
+    medians = [statistics.median(t) for t in times]
+    ratios = [statistics.median(a / b for a, b in zip(times[0], t, strict=True)) for t in times]
+    return medians, ratios[1:]
 
 
 def _time(seconds: float) -> str:
@@ -148,10 +193,16 @@ def main() -> None:
 
     sizes = SIZES[:2] if options.quick else SIZES
     kinds = ("loss", "gradient", "value_and_grad")
+    jitted = _jax_functions()
+    if jitted:
+        import jax
+
+        jax_array = jax.device_put
     with threadpool_limits(limits=1):
         print(
             f"{'model':9} {'callable':15} {'N':>8} {'D':>4} {'K':>3}"
             f" {'derive':>12} {'NumPy':>12} {'ratio':>6}"
+            + (f" {'jax.jit':>12} {'ratio':>6}" if jitted else "  (no JAX: its column skipped)")
         )
         for n, d, k in sizes:
             repeat = 2001 if n < 1000 else (41 if n <= 100_000 else 9)
@@ -162,14 +213,18 @@ def main() -> None:
                     derive.gradient_function(name),
                     derive.value_and_grad_function(name),
                 )
-                for kind, mine, hand in zip(kinds, ours, HAND[name], strict=True):
-                    a, b, ratio = paired(mine, hand, args, repeat)
+                on_device = tuple(jax_array(a) for a in args) if jitted else None
+                for i, (kind, mine, hand) in enumerate(zip(kinds, ours, HAND[name], strict=True)):
+                    times, ratios = paired([(mine, args), (hand, args)], repeat)
                     shown_k = "" if name == "logistic" else str(k)
-                    print(
+                    row = (
                         f"{name:9} {kind:15} {n:>8} {d:>4} {shown_k:>3}"
-                        f" {_time(a)} {_time(b)} {ratio:6.2f}",
-                        flush=True,
+                        f" {_time(times[0])} {_time(times[1])} {ratios[0]:6.2f}"
                     )
+                    if jitted:
+                        times, ratios = paired([(mine, args), (jitted[name][i], on_device)], repeat)
+                        row += f" {_time(times[1])} {ratios[0]:6.2f}"
+                    print(row, flush=True)
 
 
 if __name__ == "__main__":

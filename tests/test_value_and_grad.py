@@ -116,3 +116,106 @@ def test_infinite_input_is_an_error_even_where_the_loss_would_stay_finite(name, 
     ):
         with pytest.raises(ValueError, match="finite"):
             build(name)(params, X, target)
+
+
+BUILDERS = [derive.loss_function, derive.gradient_function, derive.value_and_grad_function]
+
+
+def error(got, expected) -> float:
+    """Relative error of a loss, a gradient or a (loss, gradient) pair."""
+    if isinstance(got, tuple):
+        return max(error(a, b) for a, b in zip(got, expected, strict=True))
+    return relative_error(got, expected)
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+@pytest.mark.parametrize(
+    "bad", [0.5, -1.0, 2.0, 1e-300, 5e-324, 1.0 + 2.0**-52, 1.0 - 2.0**-53, np.inf, np.nan]
+)
+def test_binary_targets_other_than_0_and_1_are_refused(build, bad):
+    """The one-pass check t (t - 1) != 0 also catches targets next to 0 or 1 and inf/nan."""
+    rng = np.random.default_rng(6)
+    w, X, t = problem("logistic", rng, n=7)
+    t[3] = bad
+    with pytest.raises(ValueError, match="binary targets 0 or 1|t must be finite"):
+        build("logistic")(w, X, t)
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_negative_zero_is_a_target_of_zero(build):
+    rng = np.random.default_rng(6)
+    w, X, t = problem("logistic", rng, n=7)
+    t[t == 0] = -0.0
+    call = build("logistic")
+    expected = call(w, X, np.abs(t))
+    assert error(call(w, X, t), expected) == 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("build", BUILDERS)
+def test_equal_arrays_give_equal_results_whatever_their_layout(name, build):
+    """Lists, Fortran order, strided views, other dtypes and byte orders leave the fast path
+    and are converted; the result is that of plain float64 (intp label) arrays."""
+    rng = np.random.default_rng(8)
+    params, X, target = problem(name, rng, n=9, d=4, k=3)
+    call = build(name)
+    expected = call(params, X, target)
+    wide = np.zeros((9, 8))
+    wide[:, ::2] = X
+    variants = [
+        (params.tolist(), X.tolist(), target.tolist()),
+        (params, np.asfortranarray(X), target),
+        (params, wide[:, ::2], target),
+        (np.asfortranarray(params), X[::-1][::-1], target),
+        (params[::-1][::-1].T.copy().T, np.ascontiguousarray(X.T).T, target),
+        (params, X.astype(">f8"), target),
+        (params, X, target.astype(np.int32 if name != "logistic" else np.float32)),
+    ]
+    for args in variants:
+        assert error(call(*args), expected) <= 1e-15
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("build", BUILDERS)
+def test_shapes_the_fast_check_could_confuse_are_refused(name, build):
+    """Shapes whose concatenation still matches, empty axes, labels outside [0, K)."""
+    rng = np.random.default_rng(9)
+    params, X, target = problem(name, rng, n=4, d=3, k=3)
+    call = build(name)
+    if name == "logistic":
+        wrong = [
+            (params, X[0], np.asarray(target[0])),  # X one row, t a 0-d array: () + (D,)
+            (params[:, None], X, target),
+            (params, X, target[:, None]),
+            (params[:0], X[:, :0], target),
+            (params, X[:0], target[:0]),
+        ]
+    else:
+        wrong = [
+            (params, X, target[:, None]),
+            (params[0], X, target),
+            (params[:0], X, target),
+            (params, X[:0], target[:0]),
+            (params, X, np.concatenate([[3], target[1:]])),  # label K
+            (params, X, np.concatenate([[-1], target[1:]])),
+        ]
+    for args in wrong:
+        with pytest.raises(ValueError, match="shape|empty|lie in|axes"):
+            call(*args)
+
+
+@pytest.mark.parametrize("name", ["logistic", "svm"])
+@pytest.mark.parametrize("build", BUILDERS)
+def test_infinite_scores_are_an_error_where_their_gradient_signal_is_zero(build, name):
+    """Example 0 scored +inf for its own class and -inf for the others: its loss and its
+    gradient signal are exactly 0, yet the input is refused (inf * 0 is nan in the check)."""
+    rng = np.random.default_rng(12)
+    params, X, target = problem(name, rng, n=5, d=3)
+    X[0] = [np.inf, 0.0, 0.0]
+    target[0] = 1.0 if name == "logistic" else 0
+    if name == "logistic":
+        params[0] = 1.0
+    else:
+        params[:, 0] = [1.0, -1.0, -1.0]
+    with pytest.raises(ValueError, match="finite"):
+        build(name)(params, X, target)

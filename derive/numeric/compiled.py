@@ -1,8 +1,10 @@
-"""NumPy callables built from a derivation: the derived result, lambdified.
+"""NumPy callables built from a derivation: the derived result, printed as NumPy code.
 
-Only the scalar part is lambdified (the loss in terms of the scores, the derivative of the
-loss by the scores); NumPy does the matrix products (S = X W^T, grad = G^T X / N), which is
-as fast as hand-written NumPy. Indexed expressions become whole arrays: z_k -> the (N, K)
+Only the scalar part is printed (the loss in terms of the scores, the derivative of the
+loss by the scores), as lambdify prints it, into one generated function per callable with
+the validation and the finiteness check, so that a call on a small batch runs straight-line
+code; NumPy does the matrix products (S = X W^T, grad = G^T X / N), which is as fast as
+hand-written NumPy. Indexed expressions become whole arrays: z_k -> the (N, K)
 score matrix, z_T -> the scores of the correct classes, delta_kT -> the one-hot matrix, a
 sum over classes -> a row sum. Naive exp/log overflow at |z| ~ 50, so known unstable shapes
 are rewritten into stable ones first (log sigma(u) = -softplus(-u), log sum exp -> max-shifted
@@ -15,9 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import sympy as sp
+from scipy.special import expit
+from sympy.printing.numpy import NumPyPrinter
 
 from derive.algebra import sift
 from derive.functions import sigmoid, softplus
@@ -118,22 +123,20 @@ def _softmax(v: np.ndarray) -> np.ndarray:
     return e
 
 
-def _sigmoid(u: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-u) from e^-|u| only, so that no exponential overflows (as the reference)."""
-    e = np.abs(u)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    total = 1.0 + e
-    return np.where(u >= 0, 1.0 / total, e / total)
+# 0 and 1 as read-only arrays: binary ufuncs take it without converting a Python float per call
+_ZERO = np.zeros(())
+_ZERO.flags.writeable = False
+_ONE = np.ones(())
+_ONE.flags.writeable = False
 
-
+# partial objects rather than lambdas: a call on a small batch pays no Python frame
 NUMPY_FUNCTIONS = {
-    "rowsum": lambda v: _row_sum(v, axis=-1, keepdims=True),
+    "rowsum": partial(_row_sum, axis=-1, keepdims=True),
     "logsumexp": _logsumexp,
-    "hinge": lambda u: np.maximum(u, 0.0),
-    "step": lambda u, value_at_zero: _step(u, float(value_at_zero)),
-    "sigmoid": _sigmoid,
-    "softplus": lambda u: np.logaddexp(0.0, u),
+    "hinge": partial(np.maximum, _ZERO),
+    "step": _step,
+    "sigmoid": expit,  # one pass, 1 / (1 + e^-u) without overflow warnings
+    "softplus": partial(np.logaddexp, _ZERO),
     "softmax": _softmax,
     "logsumexp_gap": _logsumexp_gap,
 }
@@ -212,27 +215,27 @@ def _gap(total: sp.Add) -> sp.Expr:
 
 @dataclass(frozen=True)
 class _Family:
-    """One activation stage as arrays: its name, its NumPy function and the names it reads."""
+    """One activation stage as arrays: its name, its expression in the arrays it reads (None
+    for the fused softmax of :func:`_softmax_and_gap`) and the names it reads."""
 
     name: str
-    func: Callable
+    expr: sp.Expr | None
     args: tuple[str, ...]
-    extra: str | None = None  # func also returns a second value, read by this name
+    extra: str | None = None  # the fused function also returns a second value, read by this name
 
 
 @dataclass(frozen=True)
 class _Plan:
     """From the scores to the loss and/or the gradient signal, evaluating only what is read.
 
-    ``final`` returns a tuple: the terms of the per-example loss first (when wanted: the
-    ``whole`` terms are arrays summed entirely, the ``rows`` terms one value per example),
-    then the gradient signal G = dL/dscores, either whole or as (rest, b) with
-    G = rest + onehot * b, b being added at the labels only (``split``).
+    ``parts`` are the terms of the per-example loss first (when wanted: the ``whole`` terms
+    are arrays summed entirely, the ``rows`` terms one value per example), then the gradient
+    signal G = dL/dscores, either whole or as (rest, b) with G = rest + onehot * b, b being
+    added at the labels only (``split``).
     """
 
     families: tuple[_Family, ...]
-    final: Callable
-    final_args: tuple[str, ...]
+    parts: tuple[sp.Expr, ...]
     wanted: frozenset[str]
     loss: bool
     gradient: bool
@@ -242,11 +245,8 @@ class _Plan:
     constant: float = 0.0  # the per-example loss's constant term, added N times
 
 
-def _lambdify(expr: sp.Expr | sp.Tuple) -> tuple[Callable, tuple[str, ...]]:
-    """A NumPy function of the expression (or tuple of them, sharing common parts)."""
-    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
-    func = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
-    return func, tuple(s.name for s in symbols)
+def _names(expr: sp.Expr | sp.Tuple) -> tuple[str, ...]:
+    return tuple(sorted(s.name for s in expr.free_symbols))
 
 
 def _stage_families(model: Model) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -300,15 +300,15 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
         for symbol, definition in _stage_families(model)
     ]
     parts, fused = _fuse_softmax(parts, stages, _family_name(model.chain[-2]))
-    final_func, final_args = _lambdify(sp.Tuple(*parts))
     compiled = []
     for name, expr in stages:
         if name == fused:
             args = tuple(a.name for a in _gap_args(_family_name(model.chain[-2])))
-            compiled.append(_Family(name, _softmax_and_gap, args, GAP.name))
+            compiled.append(_Family(name, None, args, GAP.name))
         else:
-            compiled.append(_Family(name, *_lambdify(expr)))
+            compiled.append(_Family(name, expr, _names(expr)))
     # walk down from the final expression: a stage nothing reads is never evaluated
+    final_args = _names(sp.Tuple(*parts))
     needed, wanted = _reads(final_args), set(final_args)
     families = []
     for family in reversed(compiled):
@@ -318,8 +318,7 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
             wanted |= set(family.args)
     return _Plan(
         tuple(reversed(families)),
-        final_func,
-        final_args,
+        tuple(parts),
         frozenset(wanted),
         loss is not None,
         signal is not None,
@@ -415,10 +414,6 @@ def _full(value, shape: tuple[int, ...]) -> np.ndarray:
     return value if value.shape == shape else np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
-def _whole_sum(value) -> float:
-    return float(value.sum())
-
-
 def _loss_sum(value, rows: int) -> float:
     """The sum over the examples of a per-example loss (a scalar, (N,), (N, 1) or (N, K))."""
     if type(value) is not np.ndarray:
@@ -448,177 +443,247 @@ def _add_at_labels(value: np.ndarray, flat: np.ndarray, extra) -> np.ndarray:
     return value
 
 
-def _block_source(plan: _Plan, score: str, binary: bool) -> str:
-    """Python source of one block: scores, the stages needed, the final expression, the
-    backward product. Generated so that a call on a small batch runs straight-line code,
-    without dictionaries or loops; variable names are numbered, never taken from the model."""
+class _Printer(NumPyPrinter):
+    """NumPy source of array expressions, as lambdify prints them, except that a sum does not
+    start with a minus sign when a term without one can go first: y - t is one pass, -t + y
+    two. The other terms keep their order, which decides the rounding: s - s_T + 1 is exactly
+    1 at the label, s + 1 - s_T need not be."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if terms and terms[0].could_extract_minus_sign():
+            for i, term in enumerate(terms):
+                if not term.could_extract_minus_sign():
+                    return [term, *terms[:i], *terms[i + 1 :]]
+        return terms
+
+
+PRINTER = _Printer(
+    {
+        "fully_qualified_modules": False,
+        "inline": True,
+        "allow_unknown_functions": True,
+        "user_functions": {name: name for name in NUMPY_FUNCTIONS},
+    }
+)
+
+
+def _whole_array(expr: sp.Expr, binary: bool) -> bool:
+    """Whether the NumPy value of an array expression has the scores' shape and float64 type
+    (every array of a binary model does; a multiclass row reduction or label column does not)."""
+    if binary:
+        return bool(expr.free_symbols)
+    if isinstance(expr, sp.Symbol):
+        return expr.name.endswith("__all") or expr == ONEHOT
+    if isinstance(expr, (rowsum, logsumexp, logsumexp_gap)):
+        return False
+    return any(_whole_array(a, binary) for a in expr.args)
+
+
+def _at_labels_line(signal: sp.Expr, extra: sp.Expr, source: str) -> str:
+    """g += onehot * extra, one entry per row. A whole-array signal is a new C-contiguous
+    array of ours (computed elementwise from the scores, which matmul returns C-contiguous),
+    so its flat view is itself, and an extra at the labels is a number or one column."""
+    if _whole_array(signal, False) and not _whole_array(extra, False):
+        column = f"({source})[:, 0]" if extra.free_symbols else source
+        return f"g.ravel()[flat] += {column}"
+    return f"g = _add_at_labels(g, flat, {source})"
+
+
+def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
+    """Statements of one block of rows: scores, the stages needed, the final expressions, the
+    backward product; they leave the summed loss in ``total``, the summed gradient in ``grad``
+    (each None when not wanted) and the sum of the scores in ``check``. The expressions are
+    printed inline (common parts once); variable names are numbered, never the model's."""
     names: dict[str, str] = {}
+    shared = sp.numbered_symbols("c")
 
     def var(name: str) -> str:
         return names.setdefault(name, f"a{len(names)}")
 
-    def call(func: str, args: tuple[str, ...]) -> str:
-        return f"{func}({', '.join(var(a) for a in args)})"
+    def printed(exprs: list[sp.Expr]) -> list[str]:
+        """Source of the expressions, after the lines that compute their common parts."""
+        renamed = [e.xreplace({s: sp.Symbol(var(s.name)) for s in e.free_symbols}) for e in exprs]
+        common, reduced = sp.cse(renamed, symbols=shared)
+        lines.extend(f"{symbol} = {PRINTER.doprint(e)}" for symbol, e in common)
+        return [PRINTER.doprint(e) for e in reduced]
+
+    def whole_array(expr: sp.Expr, source: str) -> str:
+        return source if _whole_array(expr, binary) else f"_full({source}, {scores}.shape)"
 
     wanted = plan.wanted
-    lines = ["def block(params, X, target):"]
+    lines: list[str] = []
     if binary:
         scores = var(score)
-        lines.append(f"    {scores} = X @ params")
-        names["t"] = "target"
+        lines.append(f"{scores} = X @ params")
+        names[BINARY_TARGET.name] = "target"
     else:
         scores = var(f"{score}__all")
-        lines.append(f"    {scores} = X @ params.T")
-        lines.append(f"    n, k = {scores}.shape")
-        lines.append("    flat = arange(0, n * k, k) + target")
+        lines.append(f"{scores} = X @ params.T")
+        lines.append(f"n, k = {scores}.shape")
+        lines.append("flat = _arange(0, n * k, k) + target")
         if f"{score}__label" in wanted:
-            lines.append(f"    {var(score + '__label')} = {scores}.take(flat)[:, None]")
+            lines.append(f"{var(score + '__label')} = {scores}.take(flat)[:, None]")
         if INDEX.name in wanted:
-            lines.append(f"    {var(INDEX.name)} = flat")
+            lines.append(f"{var(INDEX.name)} = flat")
         if ONEHOT.name in wanted:
-            lines.append(f"    {var(ONEHOT.name)} = onehot({scores}, flat)")
-    shape = f"{scores}.shape"
-    for i, family in enumerate(plan.families):
-        whole = family.name if binary else f"{family.name}__all"
-        if family.extra:
-            computed = call(f"family{i}", family.args)
-            lines.append(f"    {var(whole)}, {var(family.extra)} = {computed}")
-        else:
-            lines.append(f"    {var(whole)} = full({call(f'family{i}', family.args)}, {shape})")
-        if not binary and f"{family.name}__label" in wanted:
-            label = var(f"{family.name}__label")
-            lines.append(f"    {label} = {var(whole)}.take(flat)[:, None]")
-    lines.append(f"    out = {call('final', plan.final_args)}")
-    sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
-    sums += [f"whole_sum(out[{i}])" for i in range(plan.whole)] + [
-        f"loss_sum(out[{plan.whole + i}], {scores}.shape[0])" for i in range(plan.rows)
-    ]
-    total = (" + ".join(sums) or "0.0") if plan.loss else "None"
-    lines.append(f"    total = {total}")
+            lines.append(f"{var(ONEHOT.name)} = _onehot({scores}, flat)")
     if not plan.gradient:
-        lines.append(f"    return total, None, {scores}.sum()")
-        return "\n".join(lines) + "\n"
-    lines.append(f"    g = full(out[{plan.whole + plan.rows}], {shape})")
-    if plan.split:
-        lines.append("    g = add_at_labels(g, flat, out[-1])")
-    lines.append("    return total, " + ("X.T @ g" if binary else "g.T @ X") + f", {scores}.sum()")
+        # finite exactly when the parameters and X are (0 * nan and 0 * inf are nan)
+        lines.append(f"check = _sum_all({scores}, None)")
+    for family in plan.families:
+        whole = family.name if binary else f"{family.name}__all"
+        if family.expr is None:
+            call = f"_softmax_and_gap({', '.join(var(a) for a in family.args)})"
+            lines.append(f"{var(whole)}, {var(family.extra)} = {call}")
+        else:
+            (source,) = printed([family.expr])
+            lines.append(f"{var(whole)} = {whole_array(family.expr, source)}")
+        if not binary and f"{family.name}__label" in wanted:
+            lines.append(f"{var(family.name + '__label')} = {var(whole)}.take(flat)[:, None]")
+    parts = printed(list(plan.parts))
+    sums = [f"{plan.constant!r} * {scores}.shape[0]"] if plan.constant else []
+    sums += [f"_sum_all({parts[i]}, None)" for i in range(plan.whole)]
+    rows = slice(plan.whole, plan.whole + plan.rows)
+    for expr, source in zip(plan.parts[rows], parts[rows], strict=True):
+        one_per_row = binary or not _whole_array(expr, binary)  # (N,) or (N, 1)
+        sums.append(f"_sum_all({source}, None)" if one_per_row else f"_loss_sum({source}, n)")
+    lines.append("total = " + ((" + ".join(sums) or "0.0") if plan.loss else "None"))
+    if plan.gradient:
+        signal = plan.whole + plan.rows
+        lines.append(f"g = {whole_array(plan.parts[signal], parts[signal])}")
+        if plan.split:
+            lines.append(_at_labels_line(plan.parts[signal], plan.parts[-1], parts[-1]))
+        lines.append("grad = " + ("X.T @ g" if binary else "g.T @ X"))
+        # as the sum of the scores, but cheaper: with g finite (it is for finite scores),
+        # sum(scores * g) is not finite exactly when some score is not (inf * 0 is nan)
+        lines.append(f"check = _vdot({scores}, g)")
+    else:
+        lines.append("grad = None")
+    return lines
+
+
+# The fast validation of (params, X, target): plain float64 arrays (int labels) of matching,
+# non-empty shapes pass with a few attribute reads. The concatenated shapes also fix the
+# numbers of axes once params and X have theirs. Negative labels become huge when read as
+# unsigned, so one maximum checks both ends of the label range.
+FAST_CHECK = {
+    True: (
+        "type(params) is _ndarray and type(X) is _ndarray and type(target) is _ndarray"
+        " and params.dtype is X.dtype is target.dtype is _FLOAT"
+        " and params.ndim == 1 and X.ndim == 2"
+        " and target.shape + params.shape == X.shape and X.size"
+    ),
+    False: (
+        "type(params) is _ndarray and type(X) is _ndarray and type(target) is _ndarray"
+        " and params.dtype is X.dtype is _FLOAT and target.dtype is _INDEX"
+        " and params.ndim == 2 and X.ndim == 2"
+        " and target.shape + params.shape[1:] == X.shape and X.size and params.size"
+        " and _max_of(target.view(_UINDEX)) < params.shape[0]"
+    ),
+}
+
+
+def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
+    """Python source of the whole callable: validation, one block inline when the batch fits
+    (a call on a small batch runs straight-line code, without dictionaries, loops or nested
+    calls), the finiteness check and the mean."""
+    body = _block_lines(plan, score, binary)
+    lines = [
+        "def block(params, X, target):",
+        *(f"    {line}" for line in body),
+        "    return total, grad, check",
+        "",
+        "",
+        "def call(params, X, target):",
+        f"    if not ({FAST_CHECK[binary]}):",
+        "        params, X, target = _problem(params, X, target, finite=False)",
+    ]
+    if binary:  # t (t - 1) is zero exactly for t in {0, 1}, also at the extremes (no underflow)
+        lines += [
+            "    elif _count_nonzero(target * (target - _ONE)):",
+            "        params, X, target = _problem(params, X, target, finite=False)",
+        ]
+    lines += [
+        "    n = X.shape[0]",
+        "    if n > _ROWS:",
+        "        total, grad, check = _blocks(block, params, X, target)",
+        "    else:",
+        *(f"        {line}" for line in body),
+        # a non-finite check sum means non-finite input: the full validation says which;
+        # should finite entries overflow the sum, it finds nothing wrong and the result stands
+        f"    if not _isfinite({'total + check' if plan.loss else 'check'}):",
+        "        _problem(params, X, target)",
+    ]
+    if plan.gradient:
+        lines.append("    grad /= n")
+    result = {
+        (True, False): "_float(total) / n",
+        (False, True): "grad",
+        (True, True): "_float(total) / n, grad",
+    }
+    lines.append(f"    return {result[plan.loss, plan.gradient]}")
     return "\n".join(lines) + "\n"
 
 
-def _block_function(plan: _Plan, score: str, binary: bool) -> Callable:
-    """The block function of :func:`_block_source`, with floating-point warnings off:
-    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
-    one, and non-finite input is reported from the result."""
-    namespace = {
-        "arange": np.arange,
-        "full": _full,
-        "loss_sum": _loss_sum,
-        "whole_sum": _whole_sum,
-        "onehot": _onehot,
-        "add_at_labels": _add_at_labels,
-        "final": plan.final,
-        **{f"family{i}": family.func for i, family in enumerate(plan.families)},
-    }
-    exec(compile(_block_source(plan, score, binary), "<derive block>", "exec"), namespace)
-    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["block"])
-
-
-class _Compiled:
-    """The numeric program of one model: from the parameters and data to the summed loss
-    and/or gradient, block of rows by block of rows so temporaries stay in the CPU cache."""
-
-    def __init__(self, model: Model, loss: sp.Expr | None, signal: sp.Expr | None):
-        self.plan = _plan(model, loss, signal)
-        self.block = _block_function(self.plan, _family_name(model.chain[-2]), _binary(model))
-
-    def run(self, params: np.ndarray, X: np.ndarray, target: np.ndarray):
-        """(mean loss or None, gradient of the mean or None, a check sum) of validated inputs.
-
-        The check sum is the sum of the scores: they are finite exactly when the parameters
-        and X are (0 * nan and 0 * inf are nan), so a finite sum means finite inputs, and the
-        stable functions after them keep everything finite."""
-        n = X.shape[0]
-        if n <= ROWS_PER_BLOCK:
-            total, grad, check = self.block(params, X, target)
-        else:
-            total, grad, check = self.block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
-            for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
-                block = slice(start, start + ROWS_PER_BLOCK)
-                part, part_grad, part_check = self.block(params, X[block], target[block])
-                check += part_check
-                if total is not None:
-                    total += part
-                if grad is not None:
-                    grad += part_grad
+def _blocks(block: Callable, params: np.ndarray, X: np.ndarray, target: np.ndarray):
+    """The (summed loss, summed gradient, check sum) of a large batch, block by block of rows
+    so that temporaries stay in the CPU cache."""
+    n = X.shape[0]
+    total, grad, check = block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
+    for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        part, part_grad, part_check = block(params, X[rows], target[rows])
+        check += part_check
+        if total is not None:
+            total += part
         if grad is not None:
-            grad /= n
-        return (None if total is None else total / n), grad, check
+            grad += part_grad
+    return total, grad, check
 
 
 def _binary(model: Model) -> bool:
     return model.label is None
 
 
-def _validated(model: Model) -> Callable:
-    """The fast validation of (params, X, target): plain float64 arrays of matching shapes
-    pass with a few attribute reads; anything else goes through the full checks (which
-    convert or raise the one clear ValueError). Non-finite values are caught afterwards,
-    from the result, so valid input never pays a pass over X."""
-    if _binary(model):
-
-        def check(w, X, t):
-            if (
-                type(w) is np.ndarray
-                and type(X) is np.ndarray
-                and type(t) is np.ndarray
-                and w.dtype == X.dtype == t.dtype == np.float64
-                and w.ndim == 1
-                and X.ndim == 2
-                and t.ndim == 1
-                and X.shape[1] == w.shape[0] > 0
-                and t.shape[0] == X.shape[0] > 0
-                and w.size
-            ):
-                if (t * (t - 1.0)).any():  # zero exactly for t in {0, 1}
-                    return binary_problem(w, X, t, finite=False)
-                return w, X, t
-            return binary_problem(w, X, t, finite=False)
-
-        return check
-
-    def check(W, X, labels):
-        if (
-            type(W) is np.ndarray
-            and type(X) is np.ndarray
-            and type(labels) is np.ndarray
-            and W.dtype == X.dtype == np.float64
-            and labels.dtype == np.intp
-            and W.ndim == 2
-            and X.ndim == 2
-            and labels.ndim == 1
-            and X.shape[1] == W.shape[1] > 0
-            and labels.shape[0] == X.shape[0] > 0
-            and W.shape[0] > 0
-            # negative labels become huge when read as unsigned: one pass checks both ends
-            and labels.view(np.uintp).max() < W.shape[0]
-        ):
-            return W, X, labels
-        return multiclass_problem(W, X, labels, finite=False)
-
-    return check
+def _namespace(binary: bool) -> dict:
+    """The names the generated source reads: NumPy's and :data:`NUMPY_FUNCTIONS`, bound as
+    lambdify binds them for the printed expressions, and ours, which start with _."""
+    namespace = dict(sp.lambdify((), 0, modules=[NUMPY_FUNCTIONS, "numpy"]).__globals__)
+    namespace.update(
+        _ndarray=np.ndarray,
+        _FLOAT=np.dtype(np.float64),
+        _INDEX=np.dtype(np.intp),
+        _UINDEX=np.dtype(np.uintp),
+        _ROWS=ROWS_PER_BLOCK,
+        _max_of=np.maximum.reduce,
+        _count_nonzero=np.count_nonzero,
+        _ONE=_ONE,
+        _isfinite=math.isfinite,
+        _float=float,
+        _problem=binary_problem if binary else multiclass_problem,
+        _blocks=_blocks,
+        _arange=np.arange,
+        _full=_full,
+        _loss_sum=_loss_sum,
+        _vdot=np.vdot,
+        _sum_all=np.add.reduce,  # with axis None; np.sum adds microseconds of Python
+        _onehot=_onehot,
+        _add_at_labels=_add_at_labels,
+        _softmax_and_gap=_softmax_and_gap,
+    )
+    return namespace
 
 
-def _full_check(model: Model) -> Callable:
-    """The full validation, which says which input is not finite."""
-    return binary_problem if _binary(model) else multiclass_problem
-
-
-def _finite(value: float, params, X, target, full_check) -> None:
-    """A non-finite sum of the scores and results means non-finite input: validate fully
-    to say which. Should finite entries overflow the sum, the full check finds nothing wrong
-    and the result stands."""
-    if not math.isfinite(value):
-        full_check(params, X, target)
+def _callable(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> Callable:
+    """The generated callable of :func:`_callable_source`, with floating-point warnings off:
+    exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
+    one, and non-finite input is reported from the result."""
+    binary = _binary(model)
+    namespace = _namespace(binary)
+    source = _callable_source(_plan(model, loss, signal), _family_name(model.chain[-2]), binary)
+    exec(compile(source, "<derive callable>", "exec"), namespace)
+    return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["call"])
 
 
 def _signature(model: Model) -> str:
@@ -627,30 +692,14 @@ def _signature(model: Model) -> str:
 
 def loss_function(model: Model) -> Callable:
     """(w, X, t) -> mean loss, or (W, X, labels) -> mean loss, from the model's stages."""
-    compiled = _Compiled(model, _loss_expression(model), None)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def loss(params, X, target) -> float:
-        params, X, target = validate(params, X, target)
-        value, _, check = compiled.run(params, X, target)
-        _finite(value + check, params, X, target, full_check)
-        return value
-
+    loss = _callable(model, _loss_expression(model), None)
     loss.__doc__ = f"Mean {model.title} loss over the examples {_signature(model)}."
     return loss
 
 
 def gradient_function(model: Model, signal: sp.Expr) -> Callable:
-    """The gradient of the mean loss: G = dL/dscores lambdified, then X^T G / N or G^T X / N."""
-    compiled = _Compiled(model, None, signal)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def gradient(params, X, target) -> np.ndarray:
-        params, X, target = validate(params, X, target)
-        _, grad, check = compiled.run(params, X, target)
-        _finite(check, params, X, target, full_check)
-        return grad
-
+    """The gradient of the mean loss: G = dL/dscores printed, then X^T G / N or G^T X / N."""
+    gradient = _callable(model, None, signal)
     gradient.__doc__ = f"Gradient of the mean {model.title} loss {_signature(model)}."
     return gradient
 
@@ -658,16 +707,6 @@ def gradient_function(model: Model, signal: sp.Expr) -> Callable:
 def value_and_grad_function(model: Model, signal: sp.Expr) -> Callable:
     """(params, X, target) -> (mean loss, its gradient), both from one pass over the data:
     what an optimiser such as scipy.optimize.minimize(..., jac=True) calls."""
-    compiled = _Compiled(model, _loss_expression(model), signal)
-    validate, full_check = _validated(model), _full_check(model)
-
-    def value_and_grad(params, X, target) -> tuple[float, np.ndarray]:
-        params, X, target = validate(params, X, target)
-        value, grad, check = compiled.run(params, X, target)
-        _finite(value + check, params, X, target, full_check)
-        return value, grad
-
-    value_and_grad.__doc__ = (
-        f"Mean {model.title} loss and its gradient {_signature(model)}, in one pass."
-    )
-    return value_and_grad
+    both = _callable(model, _loss_expression(model), signal)
+    both.__doc__ = f"Mean {model.title} loss and its gradient {_signature(model)}, in one pass."
+    return both
