@@ -24,7 +24,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check derive tests benchmarks
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_derive.py
 	$(PY) benchmarks/bench_check.py
 	$(PY) benchmarks/bench_verify.py
 	$(PY) benchmarks/bench_callables.py
