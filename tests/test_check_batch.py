@@ -182,3 +182,13 @@ def test_sigterm_stops_the_batch_and_every_process_it_started(tmp_path) -> None:
     assert process.returncode == 128 + signal.SIGTERM
     assert err.strip() == "derive: stopped by SIGTERM" and out == ""
     assert not [pid for pid in started if Path(f"/proc/{pid}").exists()]
+
+
+def test_the_readme_batch_command_runs_as_written() -> None:
+    assert "derive check examples/ --format csv\n" in (ROOT / "README.md").read_text()
+    out = run("check", "examples/", "--format", "csv")
+    assert out.returncode == 1, out.stderr  # the shipped examples have refuted steps
+    table = rows(out.stdout)
+    shown = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.md"))
+    assert list(dict.fromkeys(r["file"] for r in table)) == shown
+    assert {r["verdict"] for r in table} <= {"proved", "verified", "refuted", "unknown"}
