@@ -4,8 +4,9 @@
 
 Each batch is a temporary folder of N files cycled from ``tests/check_corpus`` and
 ``examples``, checked by the command line as a grader runs it (one worker per core). Prints,
-for each N, the steps, the wall-clock seconds and the steps per second: the time should grow
-with the steps, so steps per second should stay about the same from one size to the next.
+for each N, the steps, the wall-clock seconds, the steps per second, and the CPU time of every
+process involved per step: the time should grow with the steps, so the last figure should stay
+about the same from one size to the next (wall-clock figures vary with the machine's load).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,19 +38,27 @@ def build(folder: Path, count: int) -> None:
         shutil.copyfile(source, folder / f"{n:04d}-{source.name}")
 
 
-def measure(count: int) -> tuple[int, float]:
-    """Steps checked and wall-clock seconds for a batch of ``count`` files."""
+def measure(count: int) -> tuple[int, float, float]:
+    """Steps checked, wall-clock seconds and CPU seconds (every process of the command, its
+    drivers and workers included) for a batch of ``count`` files."""
     with tempfile.TemporaryDirectory() as name:
         build(Path(name), count)
         command = [sys.executable, "-m", "derive", "check", name, "--format", "json"]
+        cpu = _children_cpu()
         started = time.perf_counter()
         out = subprocess.run(command, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu
     if out.returncode not in (0, 1):
         raise SystemExit(f"derive check failed: {out.stderr.strip()}")
     summary = json.loads(out.stdout)["summary"]
     assert summary["files"] == count and not summary["not_read"], summary
-    return summary["steps"], seconds
+    return summary["steps"], seconds, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -57,10 +67,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{len(SOURCES)} corpus files, {os.cpu_count()} cores")
     for count in args.sizes:
-        steps, seconds = measure(count)
+        steps, seconds, cpu = measure(count)
         print(
-            f"{count:4d} files  {steps:5d} steps  {seconds:7.1f} s  "
-            f"{steps / seconds:6.1f} steps/s  {seconds / count * 1000:6.0f} ms/file"
+            f"{count:4d} files  {steps:5d} steps  {seconds:6.1f} s  {steps / seconds:5.1f} steps/s"
+            f"  CPU {cpu:6.1f} s  {cpu / steps * 1000:5.1f} ms/step"
         )
 
 

@@ -168,19 +168,19 @@ def _check(args) -> int:
     from derive.checking.report import batch_dict, format_batch_text, write_csv
 
     limits = Limits(args.time_limit, args.document_time_limit, args.memory_limit)
-    single = len(args.files) == 1 and not args.files[0].is_dir()
-    if single:  # one file: unreadable is bad input (exit 2), the report as it always was
+    if len(args.files) == 1 and not args.files[0].is_dir():
+        # one file: unreadable is bad input (exit 2), and the report is the single-file one
         report = check_file(args.files[0], limits=limits)
         results = [FileResult(report.file, report=report)]
+        data, text = report.to_dict(), format_text(report)
     else:
         results = check_files(documents(args.files), limits)
+        data, text = batch_dict(results), format_batch_text(results)
     if args.format == "csv":
         write_csv(results, sys.stdout)
     elif args.format == "json":
-        data = results[0].report.to_dict() if single else batch_dict(results)  # type: ignore[union-attr]
         print(json.dumps(data, indent=2))
     else:
-        text = format_text(results[0].report) if single else format_batch_text(results)  # type: ignore[arg-type]
         print(printable(text, keep="\n"))  # no escape sequence reaches a terminal
     refuted = any(r.report is not None and r.report.refuted for r in results)
     return 1 if refuted else 0
