@@ -192,3 +192,32 @@ def test_the_readme_batch_command_runs_as_written() -> None:
     shown = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.md"))
     assert list(dict.fromkeys(r["file"] for r in table)) == shown
     assert {r["verdict"] for r in table} <= {"proved", "verified", "refuted", "unknown"}
+
+
+def test_forked_drivers_give_what_one_by_one_gives(tmp_path) -> None:
+    from derive.checking.batch import check_files
+
+    paths = write(tmp_path, {"a.md": RIGHT, "b.md": WRONG, "c.md": b"\x00", "d.md": COMMA})
+    assert check_files(paths, jobs=2) == check_files(paths, jobs=1)
+
+
+def test_a_driver_that_dies_is_an_error_row_and_the_rest_go_on(tmp_path, monkeypatch) -> None:
+    import os
+    import threading
+
+    from derive.checking import batch
+
+    if threading.active_count() > 1:  # the files would be checked in this process
+        pytest.skip("drivers are forked only from a single-threaded caller")
+    real = batch.check_file
+
+    def dies_on_b(path, limits):
+        if Path(path).name == "b.md":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, limits=limits)
+
+    monkeypatch.setattr(batch, "check_file", dies_on_b)
+    paths = write(tmp_path, {"a.md": RIGHT, "b.md": RIGHT, "c.md": WRONG})
+    found = batch.check_files(paths, jobs=2)
+    assert [r.error for r in found] == [None, "the check stopped (signal 9)", None]
+    assert [len(r.report.steps) for r in (found[0], found[2])] == [2, 1]
