@@ -99,7 +99,8 @@ def format_batch_text(results: Sequence[FileResult]) -> str:
             continue
         report = result.report
         refuted = sorted({s.line for s in report.refuted})
-        where = f" (refuted: line {', '.join(map(str, refuted))})" if refuted else ""
+        lines = "line" if len(refuted) == 1 else "lines"
+        where = f" (refuted: {lines} {', '.join(map(str, refuted))})" if refuted else ""
         out.append(
             f"{report.file}: {_many(len(report.steps), 'step')}, {_counts(report.summary)}{where}"
         )
