@@ -191,3 +191,33 @@ def test_missing_tex_still_writes_the_tex(tmp_path, monkeypatch, fakes):
 def test_missing_check_file_is_an_input_error(tmp_path, fakes):
     with pytest.raises(InputError, match="no such file"):
         report.build_report(tmp_path / "r.pdf", check_file=tmp_path / "none.md")
+
+
+SLIPS = (
+    "# Two slips\n\nLet $y = \\sigma(z)$.\n\n"
+    "$$\\frac{\\partial y}{\\partial z} = y (1 + y)$$\n\n"
+    "$$x_1^2 \\cdot x_2 = 2 x_1 x_2$$\n"
+)
+
+
+@needs_tex
+def test_refuted_lines_are_typeset_with_the_correction_and_a_counterexample_table(tmp_path):
+    from derive.checking import check_file
+
+    document = tmp_path / "slips.md"
+    document.write_text(SLIPS)
+    steps = check_file(document).to_dict()["steps"]
+    assert [s["verdict"] for s in steps] == ["refuted", "refuted"]
+    view = report.check_report(document, progress=lambda _: None)
+    context = report.report_context([], "T", check=view, date="1 January 2025")
+    text = pdf_text(pdf.compile_pdf(report.render_report(context), tmp_path / "check.pdf"))
+    text = text.replace("\u2212", "-")  # a typeset minus
+    assert "\\frac" not in text and "\\cdot" not in text and "x_1" not in text  # no raw source
+    # the line as derive printed it (x_{1}^{2} x_{2} reads back as x21 x2), then its correction
+    assert "Line 7: refuted written x21 x2 = 2x1 x2 should read x21 x2 = x21 x2" in text
+    assert "Line 5: refuted written should read d y = y (y + 1) dz d y = y (1 - y) dz" in text
+    for step in steps:  # each counterexample: its names, then its values, in a table
+        point = step["counterexample"]
+        names = " ".join(name.replace("[", "").replace("]", "") for name in point)
+        values = " ".join(f"{value:.6g}" for value in point.values())
+        assert f"Counterexample the two sides differ at {names} {values}" in text

@@ -527,7 +527,7 @@ def test_report_renders_every_section_strictly():
     assert r"Numerical verification" in tex and r"\num{2.4e-10}" in tex
     assert r"\num{0.5514}" in tex and r"\num{3.378e-48}" in tex and r"\num{0.2395}" in tex
     assert "local optim" not in tex
-    assert r"\item[Counterexample] \texttt{z\_1 =\allowbreak{} 0.5," in tex
+    assert r"$z_{1}$ & $z_{2}$ & $K$ \\" in tex and r"$0.5$ & $-1.25$ & $2$ \\" in tex
     assert r"\frac{0 - e^{z_T}" not in tex  # user LaTeX is never pasted raw
 
 
@@ -538,7 +538,9 @@ def test_refuted_steps_are_typeset_from_reprinted_math_only():
     (step,) = view["refuted"]
     assert step["typeset"] == f"{printed[0]} = {printed[1]}"
     tex = report.render_report(report.report_context([], "T", check=view, date="1 January 2025"))
-    assert r"\adjustbox{max width=\linewidth}{$\displaystyle " + step["typeset"] in tex
+    framed = rf"{printed[0]} = \wrongside{{{printed[1]}}}"  # the wrong side framed
+    assert r"\adjustbox{max width=0.8\linewidth}{$\displaystyle " + framed + "$}" in tex
+    assert "\\item[Written]" not in tex  # the user's source is not needed any more
     hostile = report.check_view(CHECK, {key: (r"\input{/etc/passwd}", "x")})
     assert hostile["refuted"][0]["typeset"] is None
     assert report.check_view(CHECK)["refuted"][0]["typeset"] is None
@@ -559,6 +561,26 @@ def test_mathsafe_keeps_plain_math():
 
     formula = r"- \frac{e^{z_{T}} e^{z_{k}}}{\left(\sum_{k'=1}^{K} e^{z_{k'}}\right)^{2}}"
     assert safe_math(formula) == formula
+
+
+def test_a_step_after_the_slip_frames_its_left_side():
+    key = (40, 4, 2)
+    inherited = {**CHECK, "steps": [{**CHECK["steps"][1], "diagnosis": "inherited"}]}
+    view = report.check_view(inherited, {key: ("a", "b")})
+    tex = report.render_report(report.report_context([], "T", check=view, date="1 January 2025"))
+    assert r"\wrongside{a} = b$" in tex
+
+
+def test_counterexample_names_are_math_only_when_plain_and_values_only_when_numbers():
+    point = {"z[1]": 0.5, "example(x[2], 3)": -1, "theta": 2.0, r"\input{x}": 1, "w": "1e400"}
+    step = {**CHECK["steps"][1], "counterexample": point}
+    view = report.check_view({**CHECK, "steps": [step]})
+    cells = view["refuted"][0]["counterexample_cells"]
+    assert [c["math"] for c in cells] == ["z_{1}", "{x_{2}}^{(3)}", r"\theta", None, "w"]
+    assert [c["number"] for c in cells] == ["0.5", "-1", "2", "1", None]
+    tex = report.render_report(report.report_context([], "T", check=view, date="1 January 2025"))
+    assert r"\texttt{\textbackslash{}input\{x\}" in tex and r"\input{x}" not in tex
+    assert r"\texttt{1e400}" in tex
 
 
 def test_check_view_flattens_fields():

@@ -11,7 +11,8 @@ with :func:`derive.verify.compare`, and :mod:`.report` formats the result.
 Limits: files over ``MAX_FILE_BYTES`` (1 MB) are refused. A document is read and checked in
 worker processes whose CPU time (per step and per document) and memory are bounded by the
 operating system (:mod:`derive.limits`, :mod:`.workers`), whichever thread calls; a step that runs
-out is ``unknown``, with a reason naming the limit, and the rest is still checked.
+out is ``unknown``, with a reason naming the limit, and the rest is still checked. Many files
+are checked at once, one per core, by :func:`derive.checking.batch.check_files`.
 """
 
 from __future__ import annotations

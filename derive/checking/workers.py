@@ -198,7 +198,7 @@ class _Worker:
     def start(cls, args: tuple) -> _Worker:
         if threading.active_count() == 1 and hasattr(os, "fork"):
             reader, writer = multiprocessing.Pipe(duplex=False)
-            _preload()
+            preload()
             pid = os.fork()
             if pid == 0:  # the worker: never returns into the caller's code
                 code = 1
@@ -285,7 +285,8 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _preload() -> None:
+def preload() -> None:
+    """Import what SymPy loads on first use, once, before forking workers (or drivers)."""
     for name in PRELOAD:
         importlib.import_module(name)
 

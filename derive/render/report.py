@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -161,21 +162,26 @@ def check_view(report: Mapping[str, Any], typeset: Typeset | None = None) -> dic
     """A check report (``CheckReport.to_dict()``) with every field as text, for the template.
 
     ``typeset`` maps (line, block, step) to the two sides as LaTeX that derive printed from
-    what it parsed (never the user's own source); a refuted step found there is shown as
-    math, and so is its correction when derive wrote it.
+    what it parsed (never the user's own source); a step found there is shown as math (its
+    wrong side marked when it is refuted), and so is its correction when derive wrote it.
+    Counterexample values become table cells, each name as math when it is a plain name and
+    each value as math when it is a finite number (else both as escaped text).
     """
     fields = ("line", "block", "step", "lhs", "rhs", "verdict", "detail")
     steps = []
     for step in report.get("steps", []):
-        row = {key: _as_text(step.get(key)) for key in fields}
+        row: dict[str, Any] = {key: _as_text(step.get(key)) for key in fields}
         row["counterexample"] = _as_text(step.get("counterexample"))
         row["correction"] = _as_text(step.get("correction"))
         sides = (typeset or {}).get((step.get("line"), step.get("block"), step.get("step")))
         lhs, rhs = (safe_math(side) for side in sides) if sides else (None, None)
         row["typeset"] = f"{lhs} = {rhs}" if lhs and rhs else None
-        row["typeset_lhs"] = lhs
+        row["typeset_lhs"], row["typeset_rhs"] = (lhs, rhs) if row["typeset"] else (None, None)
         own = row["correction"] and row["correction"] != row["lhs"]  # not the user's line back
         row["typeset_correction"] = safe_math(row["correction"]) if lhs and own else None
+        # "inherited": this line is right, the left side (the line before) was the slip
+        row["wrong_side"] = "lhs" if step.get("diagnosis") == "inherited" else "rhs"
+        row["counterexample_cells"] = _point_cells(step.get("counterexample"))
         steps.append(row)
     summary = report.get("summary") or {}
     return {
@@ -185,6 +191,53 @@ def check_view(report: Mapping[str, Any], typeset: Typeset | None = None) -> dic
         "refuted": [s for s in steps if s["verdict"] == "refuted"],
         "summary": [(str(k).replace("_", " "), _as_text(v)) for k, v in summary.items()],
     }
+
+
+def _point_cells(point: object) -> list[dict[str, str | None]]:
+    """Each name and value of a counterexample: the name as math when it is plain, else text."""
+    if not isinstance(point, Mapping):
+        return []
+    return [
+        {
+            "math": _variable_math(str(name)),
+            "name": _as_text(name),
+            "number": _as_text(value) if _is_number(value) else None,
+            "value": _as_text(value),
+        }
+        for name, value in point.items()
+    ]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+GREEK = frozenset(
+    "alpha beta gamma delta Delta epsilon varepsilon eta theta lambda mu pi rho sigma tau phi "
+    "varphi omega".split()
+)
+_EXAMPLE = re.compile(r"example\((.+), (\w+)\)")
+_ENTRY = re.compile(r"([A-Za-z]\w*)\[(\w+(?:, \w+)*)\]")
+_NAME = re.compile(r"([A-Za-z]+)(?:_(\w+))?")
+
+
+def _variable_math(name: str) -> str | None:
+    """``z[1]`` as ``z_{1}``, ``example(y, 2)`` as ``y^{(2)}``, ``theta`` as ``\\theta``;
+    None for a name that is not one of these (shown as text instead)."""
+    if match := _EXAMPLE.fullmatch(name):
+        base = _variable_math(match[1])
+        return base and safe_math(f"{{{base}}}^{{({match[2]})}}")
+    if match := _ENTRY.fullmatch(name):
+        base = _variable_math(match[1])
+        return base and safe_math(f"{base}_{{{match[2].replace(' ', '')}}}")
+    if match := _NAME.fullmatch(name):
+        base = match[1]
+        if base in GREEK:
+            base = "\\" + base
+        elif len(base) > 1:
+            base = rf"\mathrm{{{base}}}"
+        return safe_math(f"{base}_{{{match[2]}}}" if match[2] else base)
+    return None
 
 
 def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] | None:
@@ -198,14 +251,7 @@ def check_report(check_file: Path | None, progress: Progress) -> dict[str, Any] 
 
     with timed(progress, f"checking {printable(path.name)}"):
         data = check(path).to_dict()
-        typeset = reprinted(
-            path,
-            {
-                (s["line"], s["block"], s["step"])
-                for s in data["steps"]
-                if s["verdict"] == "refuted"
-            },
-        )
+        typeset = reprinted(path, {(s["line"], s["block"], s["step"]) for s in data["steps"]})
     data["file"] = _shown(path)
     if check_file is None:
         data["heading"] = "The founding assignment, checked"
