@@ -43,6 +43,8 @@ class Model:
     is one local derivative. ``score`` is the linear score in that chain (z = w.x) whose
     derivative times the input gives the parameter gradient (the vector form). ``label`` is
     the index of the correct class (T, y_i) in a K-class model, None for a binary one.
+    ``targets`` are the values the target of a one-score model takes ((0, 1) for logistic
+    regression, (-1, 1) for the hinge), None when it is any real number: the callables check it.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Model:
     index_bounds: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    targets: tuple[float, ...] | None = None
 
     @property
     def loss(self) -> sp.Expr:
@@ -79,6 +82,7 @@ class Model:
             tuple(sorted(((str(k), k, v) for k, v in self.index_bounds.items()), key=str)),
             tuple(sorted(self.domains.items())),
             self.notes,
+            self.targets,
         )
 
     def definitions(self) -> tuple[Definition, ...]:

@@ -322,7 +322,7 @@ BAD_CALLS: list[tuple[str, Callable[[], object], str]] = [
     ("W one-dim", lambda: svm_loss(np.ones(2), X3, L3), r"W must have shape \(K, D\)"),
     ("w two-dim", lambda: logistic_loss(np.ones((2, 1)), X3, [0, 1, 1, 0]), r"w must have shape"),
     ("t length", lambda: logistic_grad(np.ones(2), X3, [0, 1]), r"t must have shape \(N,\)"),
-    ("t not binary", lambda: logistic_loss(np.ones(2), X3, [0, 1, 2, 0]), "binary targets"),
+    ("t not binary", lambda: logistic_loss(np.ones(2), X3, [0, 1, 2, 0]), "the targets 0 or 1"),
     ("nan in X", lambda: softmax_loss(W3, np.full((4, 2), np.nan), L3), "finite"),
     ("complex", lambda: softmax(np.ones((2, 2), dtype=complex)), "real numbers"),
     ("strings", lambda: sigmoid(["a"]), "real numbers"),

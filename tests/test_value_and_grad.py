@@ -87,7 +87,7 @@ def test_inputs_are_validated_and_never_changed(name):
         both(params, bad, target)
     wrong = target.copy()
     wrong[0] = -1
-    with pytest.raises(ValueError, match="labels must lie|binary"):
+    with pytest.raises(ValueError, match="labels must lie|the targets 0 or 1"):
         both(params, X, wrong)
 
 
@@ -137,7 +137,7 @@ def test_binary_targets_other_than_0_and_1_are_refused(build, bad):
     rng = np.random.default_rng(6)
     w, X, t = problem("logistic", rng, n=7)
     t[3] = bad
-    with pytest.raises(ValueError, match="binary targets 0 or 1|t must be finite"):
+    with pytest.raises(ValueError, match="the targets 0 or 1|t must be finite"):
         build("logistic")(w, X, t)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from derive.checking import check_file
 from derive.checking.results import CheckReport
-from derive.checking.workers import preload
+from derive.checking.workers import die_with_parent, held_signals, preload
 from derive.errors import InputError
 from derive.limits import Limits
 
@@ -112,30 +112,34 @@ class _Batch:
 
     def _start(self, index: int) -> None:
         reader, writer = Pipe(duplex=False)
-        pid = os.fork()
-        if pid == 0:  # the driver: never returns into the caller's code
-            code = 1
-            try:
-                reader.close()
-                for other in self.running:
-                    other.close()
-                signal.signal(signal.SIGTERM, _interrupt)  # so that its workers are reaped
-                signal.signal(signal.SIGINT, _interrupt)
-                writer.send(_check_one(self.paths[index], self.limits))
-                code = 0
-            finally:
-                os._exit(code)
-        writer.close()
-        self.running[reader] = (index, pid)
+        with held_signals():
+            parent, pid = os.getpid(), os.fork()
+            if pid == 0:  # the driver: never returns into the caller's code
+                code = 1
+                try:
+                    reader.close()
+                    for other in self.running:
+                        other.close()
+                    signal.signal(signal.SIGTERM, _interrupt)  # so that its workers are reaped
+                    signal.signal(signal.SIGINT, _interrupt)
+                    die_with_parent(parent)
+                    writer.send(_check_one(self.paths[index], self.limits))
+                    code = 0
+                finally:
+                    os._exit(code)
+            writer.close()
+            self.running[reader] = (index, pid)
 
     def _finish(self, reader: Connection) -> None:
-        index, pid = self.running.pop(reader)
+        index, pid = self.running[reader]
         try:
             result = reader.recv()
         except (EOFError, OSError):
             result = None
-        reader.close()
-        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        with held_signals():
+            reader.close()
+            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            del self.running[reader]
         if not isinstance(result, FileResult):
             why = f"signal {-code}" if code < 0 else f"exit code {code}"
             result = FileResult(str(self.paths[index]), error=f"the check stopped ({why})")

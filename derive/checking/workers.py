@@ -18,6 +18,8 @@ safe, and multiprocessing's spawn and forkserver would run the caller's main scr
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import faulthandler
 import importlib
 import multiprocessing
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -48,6 +51,9 @@ SPAWNED = (
     "import pickle, sys; stream = sys.stdin.buffer; sys.path[:] = pickle.load(stream); "
     "from derive.checking.workers import serve_spawned; serve_spawned(stream)"
 )
+# the signals that stop a check: held while a child is forked and recorded
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a process gets when its parent dies
 
 
 def check_in_workers(text: str, source: str, limits: Limits) -> CheckReport:
@@ -106,11 +112,12 @@ class _Run:
         """Run one worker from claim ``start``; None when it checked everything."""
         budget = self.limits.document_seconds - self.spent
         verdicts = tuple(self.results[n].verdict for n in range(start))
-        worker = _Worker.start(
-            (self.text, self.source, start, verdicts, self.limits, budget, self.stubs is None)
-        )
+        args = (self.text, self.source, start, verdicts, self.limits, budget, self.stubs is None)
         claim, kind, used, allowed = None, "document", 0.0, budget
+        worker = None
         try:
+            with held_signals():  # a stop arriving now is raised below, with the worker known
+                worker = _Worker.start(args)
             while True:
                 message = worker.receive(used + allowed, WALL_FACTOR * allowed + WALL_GRACE)
                 if message is None:
@@ -127,7 +134,8 @@ class _Run:
                     self.spent += message[1]
                     return None
         except BaseException:
-            worker.stop(kill=True)
+            if worker is not None:
+                worker.stop(kill=True)
             raise
         code, cpu = worker.stop(kill=worker.overran)
         if worker.overran:
@@ -196,14 +204,16 @@ class _Worker:
 
     @classmethod
     def start(cls, args: tuple) -> _Worker:
+        """Fork (or spawn) a worker; call with the stop signals held (:func:`held_signals`)."""
         if threading.active_count() == 1 and hasattr(os, "fork"):
             reader, writer = multiprocessing.Pipe(duplex=False)
             preload()
-            pid = os.fork()
+            parent, pid = os.getpid(), os.fork()
             if pid == 0:  # the worker: never returns into the caller's code
                 code = 1
                 try:
                     reader.close()
+                    die_with_parent(parent)
                     code = _serve(writer, *args)
                 finally:
                     os._exit(code)
@@ -270,6 +280,33 @@ class _Worker:
                 time.sleep(0.005)
 
 
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (they are delivered then).
+
+    Around a fork and the line that records the child, so that a stop never lands between
+    them and leaves a child nobody will stop. A forked child must call
+    :func:`die_with_parent`, which lets its signals through again.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when ``parent`` dies, however it dies; signals let through.
+
+    Uses Linux's ``PR_SET_PDEATHSIG``; elsewhere the parent's clean-up is all there is.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
 def _cpu_of(pid: int) -> float:
     """CPU seconds a process has used (user and system), from /proc; 0 where there is none."""
     try:
@@ -293,6 +330,7 @@ def preload() -> None:
 
 def serve_spawned(stream: Any) -> None:
     """The worker in a fresh interpreter: its arguments on stdin, its messages to stdout."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held by the parent across exec
     args = pickle.load(stream)
     writer = Connection(os.dup(1), readable=False)
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -23,4 +23,5 @@ MODEL = Model(
     chain=(L, y, z, w[j]),
     index_bounds={j: D, jp: D},
     domains={"t": (0.0, 1.0), "y": (0.01, 0.99)},
+    targets=(0.0, 1.0),
 )

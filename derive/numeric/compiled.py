@@ -170,13 +170,15 @@ def arrayify(expr: sp.Expr, label: sp.Symbol | None) -> sp.Expr:
     return expr
 
 
-def stabilize(expr: sp.Expr) -> sp.Expr:
-    """Rewrite overflow-prone shapes into stable ones (each an identity, checked by tests)."""
+def _stabilize(expr: sp.Expr, zero_one_targets: bool = False) -> sp.Expr:
+    """Rewrite overflow-prone shapes into stable ones (each an identity, checked by tests);
+    ``zero_one_targets``: the target t is 0 or 1 (checked by the callables)."""
     u, v = sp.Wild("u"), sp.Wild("v")
     expr = sp.expand_log(expr, force=True)
     expr = expr.replace(sp.log(sigmoid(u)), -softplus(-u))
     expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
-    expr = expr.replace(lambda e: isinstance(e, sp.Add), _one_softplus)
+    if zero_one_targets:
+        expr = expr.replace(lambda e: isinstance(e, sp.Add), _one_softplus)
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
     expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
     expr = expr.replace(sp.exp(v - logsumexp(v)), softmax(v))
@@ -277,6 +279,8 @@ def _reads(args: tuple[str, ...]) -> set[str]:
 
 def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
     label = model.label
+    zero_one = model.targets is not None and set(model.targets) <= {0.0, 1.0}
+    stabilize = partial(_stabilize, zero_one_targets=zero_one)
     parts: list[sp.Expr] = []
     whole: list[sp.Expr] = []
     rows: list[sp.Expr] = []
@@ -646,7 +650,7 @@ def _binary(model: Model) -> bool:
     return model.label is None
 
 
-def _namespace(binary: bool) -> dict:
+def _namespace(model: Model) -> dict:
     """The names the generated source reads: NumPy's and :data:`NUMPY_FUNCTIONS`, bound as
     lambdify binds them for the printed expressions, and ours, which start with _."""
     namespace = dict(sp.lambdify((), 0, modules=[NUMPY_FUNCTIONS, "numpy"]).__globals__)
@@ -661,7 +665,9 @@ def _namespace(binary: bool) -> dict:
         _ONE=_ONE,
         _isfinite=math.isfinite,
         _float=float,
-        _problem=binary_problem if binary else multiclass_problem,
+        _problem=(
+            partial(binary_problem, targets=model.targets) if _binary(model) else multiclass_problem
+        ),
         _blocks=_blocks,
         _arange=np.arange,
         _full=_full,
@@ -680,7 +686,7 @@ def _callable(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> Cal
     exp(-1e4) = 0 is the rounded answer, an overflowing fast path falls back to a shifted
     one, and non-finite input is reported from the result."""
     binary = _binary(model)
-    namespace = _namespace(binary)
+    namespace = _namespace(model)
     source = _callable_source(_plan(model, loss, signal), _family_name(model.chain[-2]), binary)
     exec(compile(source, "<derive callable>", "exec"), namespace)
     return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["call"])

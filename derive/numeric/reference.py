@@ -37,7 +37,7 @@ __all__ = [
     "svm_loss_from_scores",
 ]
 
-Role = Literal["real", "binary", "labels"]
+Role = Literal["real", "labels"]
 Dims = tuple[tuple[str, int | None], ...]
 
 
@@ -50,11 +50,13 @@ def _checked(
     num_classes: int | None = None,
     min_ndim: int = 0,
     finite: bool = True,
+    values: tuple[float, ...] | None = None,
 ) -> npt.NDArray[np.float64] | IndexArray:
     """Return ``value`` as a float64 (or intp label) array, or raise ValueError saying what's wrong.
 
     ``dims`` names each axis and, where known, its required size, e.g. ``(("N", None), ("D", 4))``;
-    every named axis must be non-empty. This is the single validation routine of the module.
+    every named axis must be non-empty; ``values``, when given, are the only values allowed.
+    This is the single validation routine of the module.
     """
     try:
         array = np.asarray(value)
@@ -96,22 +98,30 @@ def _checked(
     # a finite sum proves every entry finite in one cheap pass; only overflow needs the full test
     if finite and not np.isfinite(result.sum()) and not np.all(np.isfinite(result)):
         raise ValueError(f"{name} must be finite (no nan or inf)")
-    if role == "binary" and not np.all((result == 0.0) | (result == 1.0)):
-        raise ValueError(f"{name} must hold binary targets 0 or 1, got {np.unique(result)[:5]}")
+    if values is not None and not np.all(np.isin(result, values)):
+        allowed = " or ".join(f"{v:g}" for v in values)
+        raise ValueError(f"{name} must hold the targets {allowed}, got {np.unique(result)[:5]}")
     return result
 
 
 def binary_problem(
-    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, finite: bool = True
+    w: npt.ArrayLike,
+    X: npt.ArrayLike,
+    t: npt.ArrayLike,
+    finite: bool = True,
+    targets: tuple[float, ...] | None = (0.0, 1.0),
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Validate the (w, X, t) triple of logistic regression so that the shapes agree.
+    """Validate the (w, X, t) triple of a model with one score so that the shapes agree.
+
+    ``targets`` are the values t may take (logistic regression's 0 and 1 by default; None:
+    any finite number).
 
     ``finite=False`` skips the pass over X that rules out nan and inf (for callers that
     check their result instead and validate again only when it is not finite).
     """
     w = _checked("w", w, (("D", None),))
     X = _checked("X", X, (("N", None), ("D", w.shape[0])), finite=finite)
-    t = _checked("t", t, (("N", X.shape[0]),), role="binary")
+    t = _checked("t", t, (("N", X.shape[0]),), values=targets)
     return w, X, t
 
 
