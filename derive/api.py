@@ -107,23 +107,21 @@ def gradient_function(name: str) -> Callable:
 
     logistic: (w, X, t) -> (D,); softmax and svm: (W, X, labels) -> (K, D).
     """
-    from derive.numeric.compiled import gradient_function as build
+    from derive.numeric.callables import build
 
-    d = derivation(name)
-    return build(d.model, d.score_gradient)
+    return build(derivation(name), "gradient")
 
 
 def loss_function(name: str) -> Callable:
     """NumPy mean loss with the same signature as :func:`gradient_function`."""
-    from derive.numeric.compiled import loss_function as build
+    from derive.numeric.callables import build
 
-    return build(model(name))
+    return build(derivation(name), "loss")
 
 
 def value_and_grad_function(name: str) -> Callable:
     """NumPy (mean loss, gradient) in one pass, the signature of :func:`gradient_function`:
     what optimisers call (``scipy.optimize.minimize(..., jac=True)``)."""
-    from derive.numeric.compiled import value_and_grad_function as build
+    from derive.numeric.callables import build
 
-    d = derivation(name)
-    return build(d.model, d.score_gradient)
+    return build(derivation(name), "both")
