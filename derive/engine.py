@@ -98,7 +98,7 @@ def derive_model(model: Model) -> Derivation:
 
     form = vector_form(model, rec.context, result, signal, EXAMPLE, N)
     vector_step = _vector_section(rec, form)
-    update = _update_rule(rec, parameter, result)
+    update = _update_rule(rec, parameter, result, model.regularizer)
     return Derivation(
         name=model.name,
         title=model.title,
@@ -116,10 +116,15 @@ def derive_model(model: Model) -> Derivation:
 
 
 def _cost_definition(model: Model) -> Definition:
+    """J = the mean loss over the examples, plus the model's penalty on the parameter if any."""
+    mean = sp.Sum(example(model.loss, EXAMPLE), (EXAMPLE, 1, N)) / N
+    if model.regularizer is None:
+        return Definition(COST, mean, "the cost: the mean loss over the N training examples")
     return Definition(
         COST,
-        sp.Sum(example(model.loss, EXAMPLE), (EXAMPLE, 1, N)) / N,
-        "the cost: the mean loss over the N training examples",
+        sp.Add(mean, model.regularizer, evaluate=False),
+        "the cost: the mean loss over the N training examples plus the penalty on the "
+        "parameter, which no single example's loss contains",
     )
 
 
@@ -135,7 +140,9 @@ def _context(model: Model) -> Context:
         definitions=_definitions(model),
         index_bounds=bounds,
         domains=model.domains,
-        shared=frozenset(parameter_names | {"alpha"}),
+        shared=frozenset(
+            parameter_names | {"alpha"} | {str(h.symbol) for h in model.hyperparameters}
+        ),
     )
 
 
@@ -381,15 +388,57 @@ def _vector_section(rec: _Recorder, form: VectorForm) -> Step:
     )
 
 
-def _update_rule(rec: _Recorder, parameter, result: Step) -> UpdateRule:
+def _update_rule(
+    rec: _Recorder, parameter, result: Step, regularizer: sp.Expr | None = None
+) -> UpdateRule:
+    """w <- w - alpha dJ/dw; with a penalty R in the cost, dJ/dw (the mean of the per-example
+    gradients plus dR/dw, derived by the rules and verified step by step) is its substeps."""
     mean = sp.Sum(per_example(result.rhs, EXAMPLE, rec.context), (EXAMPLE, 1, N))
     lhs = parameter - ALPHA * sp.Derivative(COST, parameter)
-    rhs = parameter - ALPHA / N * mean
-    step = rec.add(
-        lhs,
-        rhs,
-        "gradient descent",
-        "the gradient of the mean loss is the mean of the per-example gradients",
-    )
+    substeps: tuple[Step, ...] = ()
+    why = "the gradient of the mean loss is the mean of the per-example gradients"
+    if regularizer is None:
+        rhs = parameter - ALPHA / N * mean
+    else:
+        penalty = _penalty_gradient(rec, parameter, mean / N, regularizer)
+        substeps = rec.take()
+        rhs = parameter - ALPHA * sp.Add(mean / N, penalty, evaluate=False)
+        why += ", plus the gradient of the penalty"
+    step = rec.add(lhs, rhs, "gradient descent", why, substeps=substeps)
     rec.take()
     return UpdateRule(parameter, step)
+
+
+def _penalty_gradient(rec: _Recorder, parameter, mean: sp.Expr, regularizer: sp.Expr) -> sp.Expr:
+    """Record dJ/dw = mean gradient + dR/dw, then dR/dw level by level from its rule tree."""
+    rule = differentiate(regularizer, parameter)
+    if any(isinstance(r, NoRule) for r in rule.walk()):
+        raise NoRuleError(f"no differentiation rule covers d/d{parameter} of {regularizer}")
+    rec.add(
+        sp.Derivative(COST, parameter),
+        sp.Add(mean, rule.lhs, evaluate=False),
+        "sum rule",
+        "the derivative of the cost is the mean of the per-example gradients plus the "
+        "derivative of the penalty",
+    )
+    table = {r.lhs: r for r in rule.walk()}
+    current = rule.lhs
+    for _ in range(50):
+        pending = [d for d in current.atoms(sp.Derivative) if d in table]
+        if not pending:
+            break
+        applied = [table[d] for d in sorted(pending, key=sp.default_sort_key)]
+        current = current.xreplace({r.lhs: r.expand() for r in applied})
+        rec.chain(
+            sp.Add(mean, current, evaluate=False),
+            ", ".join(_unique(r.name for r in applied)),
+            "; ".join(_unique(r.why for r in applied)),
+        )
+    penalty = _simplify(algebra.sift(current, frozenset(parameter.indices)))
+    rec.chain(
+        sp.Add(mean, penalty, evaluate=False),
+        "sifting property",
+        "a sum over an index of terms with a Kronecker delta keeps the one term where the "
+        "indices agree",
+    )
+    return penalty

@@ -36,6 +36,17 @@ class Rewrite:
 
 
 @dataclass(frozen=True)
+class Hyperparameter:
+    """A constant of the loss or the cost (Huber's delta, the penalty lambda): a symbol in the
+    derivation, a keyword argument of the callables with a default value."""
+
+    symbol: sp.Symbol
+    keyword: str
+    default: float
+    description: str
+
+
+@dataclass(frozen=True)
 class Model:
     """A loss as a composition of stages, with the chain of variables to differentiate along.
 
@@ -44,7 +55,11 @@ class Model:
     derivative times the input gives the parameter gradient (the vector form). ``label`` is
     the index of the correct class (T, y_i) in a K-class model, None for a binary one.
     ``targets`` are the values the target of a one-score model takes ((0, 1) for logistic
-    regression, (-1, 1) for the hinge), None when it is any real number: the callables check it.
+    regression, (-1, 1) for the hinge), None when it is any real number: the callables check it;
+    ``nonnegative_targets`` says the target is a count or another number >= 0 (Poisson).
+    ``regularizer`` is a penalty R on the parameter added to the cost, J = mean loss + R, not
+    to the per-example loss (for L2: (lambda/2) sum_j w_j^2); ``hyperparameters`` are the
+    constants of the loss and of R, given to the callables as keyword arguments.
     """
 
     name: str
@@ -59,6 +74,9 @@ class Model:
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     targets: tuple[float, ...] | None = None
+    nonnegative_targets: bool = False
+    regularizer: sp.Expr | None = None
+    hyperparameters: tuple[Hyperparameter, ...] = ()
 
     @property
     def loss(self) -> sp.Expr:
@@ -83,6 +101,9 @@ class Model:
             tuple(sorted(self.domains.items())),
             self.notes,
             self.targets,
+            self.nonnegative_targets,
+            self.regularizer,
+            tuple((h.symbol, h.keyword, h.default, h.description) for h in self.hyperparameters),
         )
 
     def definitions(self) -> tuple[Definition, ...]:
