@@ -47,8 +47,11 @@ def sift(expr: sp.Expr, prefer: frozenset = frozenset()) -> sp.Expr:
     """
 
     def collapse(s: sp.Sum) -> sp.Expr:
-        if len(s.limits) != 1:
-            return s
+        if len(s.limits) != 1:  # a double sum: the innermost index first, then the rest
+            inner = collapse(sp.Sum(s.function, s.limits[0]))
+            if isinstance(inner, sp.Sum) and inner.limits[0] == s.limits[0]:
+                return s
+            return collapse(sp.Sum(inner, *s.limits[1:]))
         index = s.limits[0][0]
         if not any(index in d.args for d in s.function.atoms(sp.KroneckerDelta)):
             return s

@@ -133,14 +133,41 @@ def vector_form(
         k if class_index is not None else d,
         d if class_index is not None else 1,
     )
+    explanation = (
+        "the mean over the examples of the per-example gradients, written as a matrix product"
+    )
+    if model.regularizer is not None:
+        matrix = sp.MatAdd(matrix, _penalty_matrix(model, weights, matrices))
+        entry = MatrixElement(matrix, *entry.indices)
+        explanation += ", plus the gradient of the penalty"
     cost = sp.Symbol("J")
     return VectorForm(
         gradient=grad(cost, weights),
         matrix=matrix,
         derivative=sp.Derivative(cost, parameter),
         entry=entry,
-        explanation="the mean over the examples of the per-example gradients, written as a "
-        "matrix product",
+        explanation=explanation,
         where=where,
         matrices=matrices,
     )
+
+
+def _penalty_matrix(model: Model, weights: sp.MatrixSymbol, matrices: dict) -> sp.MatrixExpr:
+    """dR/dW as a matrix: c W for a penalty whose derivative is c W_kj (the L2 penalty)."""
+    from derive.algebra import sift
+    from derive.calculus import differentiate
+
+    parameter = model.parameter
+    derivative = sift(
+        differentiate(model.regularizer, parameter).eval(), frozenset(parameter.indices)
+    )
+    coefficient = sp.simplify(derivative / parameter)
+    if coefficient.has(parameter.base):
+        raise DeriveError(f"the penalty's gradient {derivative} is not a multiple of {parameter}")
+    indices = parameter.indices
+    matrices[weights.name] = (
+        (lambda r, c: parameter.base[r, c])
+        if len(indices) == 2
+        else (lambda r, c: parameter.base[r])
+    )
+    return coefficient * weights
