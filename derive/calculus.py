@@ -272,6 +272,25 @@ class IndexSumRule(Rule):
 
 
 @dataclass(frozen=True)
+class PiecewiseRule(Rule):
+    pieces: tuple[tuple[Rule, sp.Expr], ...] = ()
+    name = "piecewise rule"
+    why = (
+        "differentiate each piece on its own interval; the pieces join with equal slopes, so "
+        "the derivative is continuous at the boundaries"
+    )
+
+    def children(self):
+        return tuple(rule for rule, _ in self.pieces)
+
+    def eval(self):
+        return sp.Piecewise(*((rule.eval(), cond) for rule, cond in self.pieces))
+
+    def expand(self):
+        return sp.Piecewise(*((pending(rule), cond) for rule, cond in self.pieces))
+
+
+@dataclass(frozen=True)
 class NoRule(Rule):
     name = "no rule"
     why = "no differentiation rule covers this expression"
@@ -422,6 +441,32 @@ def _(expr: sp.Max, var):
     if len(expr.args) == 2 and len(rest) == 1:
         return _through_chain(expr, var, rest[0], lambda u: HingeRule(sp.Max(0, u), u))
     return NoRule(expr, var)
+
+
+@_dispatch.register
+def _(expr: sp.Piecewise, var):
+    """Pieces whose conditions hold on intervals of var; the join must be smooth (checked: the
+    tree's result is compared with sympy.diff, which also differentiates piece by piece)."""
+    if not isinstance(var, sp.Symbol) or not _smooth_joins(expr, var):
+        return NoRule(expr, var)
+    return PiecewiseRule(expr, var, tuple((_rule_for(e, var), c) for e, c in expr.args))
+
+
+def _smooth_joins(expr: sp.Piecewise, var: sp.Symbol) -> bool:
+    """Whether each condition compares var with one constant edge, where the piece before
+    and the piece after agree in value and in slope (a differentiable join)."""
+    pieces = expr.args
+    for (before, cond), (after, _) in zip(pieces, pieces[1:], strict=False):
+        if not isinstance(cond, sp.core.relational.Relational):
+            return False
+        edge = sp.solve(cond.lhs - cond.rhs, var)
+        if len(edge) != 1 or depends_on(edge[0], var):
+            return False
+        for order in (0, 1):
+            gap = sp.diff(before, var, order) - sp.diff(after, var, order)
+            if sp.simplify(gap.subs(var, edge[0])) != 0:
+                return False
+    return True
 
 
 @_dispatch.register
