@@ -38,12 +38,29 @@ class Rewrite:
 @dataclass(frozen=True)
 class Hyperparameter:
     """A constant of the loss or the cost (Huber's delta, the penalty lambda): a symbol in the
-    derivation, a keyword argument of the callables with a default value."""
+    derivation, a keyword argument of the callables with a default value, allowed from ``low``
+    (excluded when ``low_open``) to ``high``."""
 
     symbol: sp.Symbol
     keyword: str
     default: float
     description: str
+    low: float = 0.0
+    high: float = float("inf")
+    low_open: bool = False
+
+    def checked(self, value: object) -> float:
+        """The value as a float, or ValueError saying which values are allowed."""
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.keyword} must be a number, got {value!r}") from None
+        above = number > self.low if self.low_open else number >= self.low
+        if not (above and number <= self.high and number < float("inf")):
+            low = f"({self.low:g}" if self.low_open else f"[{self.low:g}"
+            high = f"{self.high:g}]" if self.high < float("inf") else "inf)"
+            raise ValueError(f"{self.keyword} must be finite and in {low}, {high}, got {number}")
+        return number
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,10 @@ class Model:
             self.targets,
             self.nonnegative_targets,
             self.regularizer,
-            tuple((h.symbol, h.keyword, h.default, h.description) for h in self.hyperparameters),
+            tuple(
+                (h.symbol, h.keyword, h.default, h.description, h.low, h.high, h.low_open)
+                for h in self.hyperparameters
+            ),
         )
 
     def definitions(self) -> tuple[Definition, ...]:

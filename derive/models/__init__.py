@@ -1,4 +1,5 @@
-"""The built-in models; each is plain data for the engine, in a module named after it.
+"""The built-in models, the assignment's three first; each is plain data for the engine, in a
+module named after it.
 
 ``CATALOGUE`` names them with their titles without building them (no SymPy import), so that
 `derive list` stays instant; :func:`builtin` imports the one asked for.
@@ -16,6 +17,13 @@ CATALOGUE: dict[str, str] = {
     "logistic": "Logistic regression",
     "softmax": "Softmax regression",
     "svm": "Multiclass SVM (hinge) loss",
+    "linear": "Linear regression (squared error)",
+    "hinge": "Binary hinge loss (linear SVM)",
+    "logistic_l2": "L2-regularised logistic regression",
+    "softmax_l2": "L2-regularised softmax regression",
+    "huber": "Huber regression",
+    "poisson": "Poisson regression (log link)",
+    "softmax_smoothing": "Softmax regression with label smoothing",
 }
 
 

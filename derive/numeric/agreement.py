@@ -17,6 +17,13 @@ REFERENCE = {
     "logistic": (ref.logistic_loss, ref.logistic_grad),
     "softmax": (ref.softmax_loss, ref.softmax_grad),
     "svm": (ref.svm_loss, ref.svm_grad),
+    "linear": (ref.linear_loss, ref.linear_grad),
+    "hinge": (ref.hinge_loss, ref.hinge_grad),
+    "logistic_l2": (ref.logistic_l2_loss, ref.logistic_l2_grad),
+    "softmax_l2": (ref.softmax_l2_loss, ref.softmax_l2_grad),
+    "huber": (ref.huber_loss, ref.huber_grad),
+    "poisson": (ref.poisson_loss, ref.poisson_grad),
+    "softmax_smoothing": (ref.smoothed_softmax_loss, ref.smoothed_softmax_grad),
 }
 
 
@@ -28,6 +35,23 @@ def random_problem(binary: bool, rng: np.random.Generator, n: int, d: int, k: in
     return rng.normal(size=(k, d)), X, rng.integers(0, k, n)
 
 
+def problem_for(name: str, rng: np.random.Generator, n: int, d: int, k: int):
+    """Random parameters, inputs and targets of the built-in ``name``: its binary targets
+    (0/1, -1/1), counts for a model of counts, real targets for a regression, or labels."""
+    from derive.models import builtin
+
+    model = builtin(name)
+    binary = model.label is None
+    params, X, target = random_problem(binary, rng, n, d, k)
+    if binary and model.targets is not None:
+        target = rng.choice(np.asarray(model.targets, dtype=float), n)
+    elif binary and model.nonnegative_targets:
+        target = rng.poisson(2.0, n).astype(float)
+    elif binary:
+        target = 2.0 * rng.normal(size=n)
+    return params, X, target
+
+
 def agreement(name: str, n: int = 50, d: int = 5, k: int = 4, seed: int = 0) -> dict[str, Any]:
     """Largest relative error of the derived gradient against NumPy and finite differences."""
     from derive.api import derivation, gradient_function, loss_function
@@ -35,7 +59,7 @@ def agreement(name: str, n: int = 50, d: int = 5, k: int = 4, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     binary = derivation(name).model.label is None
     loss, grad = loss_function(name), gradient_function(name)
-    params, X, target = random_problem(binary, rng, n, d, k)
+    params, X, target = problem_for(name, rng, n, d, k)
     g = grad(params, X, target)
     row: dict[str, Any] = {"model": name, "N": n, "D": d, "K": None if binary else k}
     reference = REFERENCE.get(name)

@@ -25,6 +25,7 @@ from scipy.special import expit
 from sympy.printing.numpy import NumPyPrinter
 
 from derive.algebra import sift
+from derive.calculus import differentiate
 from derive.functions import sigmoid, softplus
 from derive.model import Model
 from derive.numeric.reference import binary_problem, multiclass_problem
@@ -36,6 +37,9 @@ hinge = sp.Function("hinge")
 step = sp.Function("step")
 softmax = sp.Function("softmax")
 logsumexp_gap = sp.Function("logsumexp_gap")
+sumall = sp.Function("sumall")
+# the parameter array itself, in the penalty's value and gradient
+PARAMS = sp.Symbol("params")
 ONEHOT = sp.Symbol("onehot__")
 # flat indices (row * K + label) of the correct classes, for functions that read or skip them:
 # one-dimensional indexing costs a third of indexing by (rows, labels)
@@ -139,6 +143,7 @@ NUMPY_FUNCTIONS = {
     "softplus": partial(np.logaddexp, _ZERO),
     "softmax": _softmax,
     "logsumexp_gap": _logsumexp_gap,
+    "sumall": partial(np.add.reduce, axis=None),
 }
 
 
@@ -484,17 +489,27 @@ def _whole_array(expr: sp.Expr, binary: bool) -> bool:
     return any(_whole_array(a, binary) for a in expr.args)
 
 
+def _reads_arrays(expr: sp.Expr) -> bool:
+    """Whether a multiclass expression reads the arrays (not only numbers and constants)."""
+    return any(
+        s.name.endswith(("__all", "__label")) or s in (ONEHOT, GAP, INDEX)
+        for s in expr.free_symbols
+    )
+
+
 def _at_labels_line(signal: sp.Expr, extra: sp.Expr, source: str) -> str:
     """g += onehot * extra, one entry per row. A whole-array signal is a new C-contiguous
     array of ours (computed elementwise from the scores, which matmul returns C-contiguous),
     so its flat view is itself, and an extra at the labels is a number or one column."""
     if _whole_array(signal, False) and not _whole_array(extra, False):
-        column = f"({source})[:, 0]" if extra.free_symbols else source
+        column = f"({source})[:, 0]" if _reads_arrays(extra) else source
         return f"g.ravel()[flat] += {column}"
     return f"g = _add_at_labels(g, flat, {source})"
 
 
-def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
+def _block_lines(
+    plan: _Plan, score: str, binary: bool, constants: dict[str, str] | None = None
+) -> list[str]:
     """Statements of one block of rows: scores, the stages needed, the final expressions, the
     backward product; they leave the summed loss in ``total``, the summed gradient in ``grad``
     (each None when not wanted) and the sum of the scores in ``check``. The expressions are
@@ -517,6 +532,7 @@ def _block_lines(plan: _Plan, score: str, binary: bool) -> list[str]:
 
     wanted = plan.wanted
     lines: list[str] = []
+    names.update(constants or {})  # hyperparameters by their keywords, K by the row length
     if binary:
         scores = var(score)
         lines.append(f"{scores} = X @ params")
@@ -588,30 +604,57 @@ FAST_CHECK = {
 }
 
 
-def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
+@dataclass(frozen=True)
+class _Extras:
+    """What a model adds around the rows: keyword hyperparameters (keyword, default, the
+    test that a float passes), the fast test of the targets, the penalty's value and
+    gradient (NumPy source reading ``params`` and the keywords)."""
+
+    keywords: tuple[tuple[str, float, str], ...] = ()
+    target_test: str | None = None
+    penalty: str | None = None
+    penalty_gradient: str | None = None
+
+
+def _callable_source(
+    plan: _Plan,
+    score: str,
+    binary: bool,
+    extras: _Extras = _Extras(),
+    constants: dict[str, str] | None = None,
+) -> str:
     """Python source of the whole callable: validation, one block inline when the batch fits
     (a call on a small batch runs straight-line code, without dictionaries, loops or nested
-    calls), the finiteness check and the mean."""
-    body = _block_lines(plan, score, binary)
+    calls), the finiteness check, the mean and the penalty."""
+    body = _block_lines(plan, score, binary, constants)
+    passed = "".join(f", {keyword}" for keyword, _, _ in extras.keywords)
+    options = "".join(f", {keyword}={default!r}" for keyword, default, _ in extras.keywords)
     lines = [
-        "def block(params, X, target):",
+        f"def block(params, X, target{passed}):",
         *(f"    {line}" for line in body),
         "    return total, grad, check",
         "",
         "",
-        "def call(params, X, target):",
+        f"def call(params, X, target{', *' if options else ''}{options}):",
+    ]
+    for keyword, _, test in extras.keywords:  # a float in range passes with one comparison
+        lines += [
+            f"    if not (type({keyword}) is _float and {test}):",
+            f"        {keyword} = _hyperparameter[{keyword!r}]({keyword})",
+        ]
+    lines += [
         f"    if not ({FAST_CHECK[binary]}):",
         "        params, X, target = _problem(params, X, target, finite=False)",
     ]
-    if binary:  # t (t - 1) is zero exactly for t in {0, 1}, also at the extremes (no underflow)
+    if extras.target_test:
         lines += [
-            "    elif _count_nonzero(target * (target - _ONE)):",
+            f"    elif {extras.target_test}:",
             "        params, X, target = _problem(params, X, target, finite=False)",
         ]
     lines += [
         "    n = X.shape[0]",
         "    if n > _ROWS:",
-        "        total, grad, check = _blocks(block, params, X, target)",
+        f"        total, grad, check = _blocks(block, params, X, target{passed})",
         "    else:",
         *(f"        {line}" for line in body),
         # a non-finite check sum means non-finite input: the full validation says which;
@@ -621,29 +664,101 @@ def _callable_source(plan: _Plan, score: str, binary: bool) -> str:
     ]
     if plan.gradient:
         lines.append("    grad /= n")
+        if extras.penalty_gradient:
+            lines.append(f"    grad += {extras.penalty_gradient}")
+    value = "_float(total) / n"
+    if extras.penalty:
+        value += f" + {extras.penalty}"
     result = {
-        (True, False): "_float(total) / n",
+        (True, False): value,
         (False, True): "grad",
-        (True, True): "_float(total) / n, grad",
+        (True, True): f"{value}, grad",
     }
     lines.append(f"    return {result[plan.loss, plan.gradient]}")
     return "\n".join(lines) + "\n"
 
 
-def _blocks(block: Callable, params: np.ndarray, X: np.ndarray, target: np.ndarray):
+def _blocks(block: Callable, params: np.ndarray, X: np.ndarray, target: np.ndarray, *extra):
     """The (summed loss, summed gradient, check sum) of a large batch, block by block of rows
     so that temporaries stay in the CPU cache."""
     n = X.shape[0]
-    total, grad, check = block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK])
+    total, grad, check = block(params, X[:ROWS_PER_BLOCK], target[:ROWS_PER_BLOCK], *extra)
     for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
         rows = slice(start, start + ROWS_PER_BLOCK)
-        part, part_grad, part_check = block(params, X[rows], target[rows])
+        part, part_grad, part_check = block(params, X[rows], target[rows], *extra)
         check += part_check
         if total is not None:
             total += part
         if grad is not None:
             grad += part_grad
     return total, grad, check
+
+
+def _constants(model: Model) -> dict[str, str]:
+    """Source names of the model's constants: each hyperparameter is its keyword, and the
+    number of classes K of a multiclass model is the row length k of the scores."""
+    names = {str(h.symbol): h.keyword for h in model.hyperparameters}
+    if model.label is not None and model.label in model.index_bounds:
+        names[str(model.index_bounds[model.label])] = "k"
+    return names
+
+
+def _range_test(keyword: str, low: float, high: float, low_open: bool) -> str:
+    """A comparison that a float in the allowed range passes and nan fails."""
+    upper = "_INF" if high == math.inf else repr(high)
+    comparison = "<" if low_open else "<="
+    upper_comparison = "<" if high == math.inf else "<="
+    return f"{low!r} {comparison} {keyword} {upper_comparison} {upper}"
+
+
+def _target_test(model: Model) -> str | None:
+    """A fast test that is true when some target is not one the model takes: (t - a)(t - b)
+    is zero exactly at a and b, also next to them (no underflow); nan makes it true too."""
+    if model.targets is not None:
+        if tuple(model.targets) == (0.0, 1.0):
+            return "_count_nonzero(target * (target - _ONE))"
+        product = " * ".join(f"(target - {value!r})" for value in model.targets)
+        return f"_count_nonzero({product})"
+    if model.nonnegative_targets:
+        return "not _min_of(target) >= 0.0"
+    return None
+
+
+def _penalty(model: Model) -> tuple[str | None, str | None]:
+    """The penalty R(params) and its gradient c * params as NumPy source, from the model's
+    regulariser and its derivative (the rule tree's, deltas summed out): sums over the
+    parameter's indices become one sum over the whole array."""
+    if model.regularizer is None:
+        return None, None
+    parameter = model.parameter
+    base = parameter.base
+
+    def arrays(expr: sp.Expr) -> sp.Expr:
+        if isinstance(expr, sp.Sum):
+            return sumall(arrays(expr.function))
+        if isinstance(expr, sp.Indexed) and expr.base == base:
+            return PARAMS
+        return expr.func(*(arrays(a) for a in expr.args)) if expr.args else expr
+
+    derivative = sift(
+        differentiate(model.regularizer, parameter).eval(), frozenset(parameter.indices)
+    )
+    coefficient = sp.simplify(derivative / parameter)
+    if coefficient.has(base):
+        raise ValueError(f"the penalty's gradient {derivative} is not a multiple of {parameter}")
+    keywords = {h.symbol: sp.Symbol(h.keyword) for h in model.hyperparameters}
+    value = arrays(model.regularizer).xreplace(keywords)
+    gradient = (coefficient * PARAMS).xreplace(keywords)
+    return PRINTER.doprint(value), PRINTER.doprint(gradient)
+
+
+def _extras(model: Model) -> _Extras:
+    penalty, penalty_gradient = _penalty(model)
+    keywords = tuple(
+        (h.keyword, float(h.default), _range_test(h.keyword, h.low, h.high, h.low_open))
+        for h in model.hyperparameters
+    )
+    return _Extras(keywords, _target_test(model), penalty, penalty_gradient)
 
 
 def _binary(model: Model) -> bool:
@@ -666,8 +781,13 @@ def _namespace(model: Model) -> dict:
         _isfinite=math.isfinite,
         _float=float,
         _problem=(
-            partial(binary_problem, targets=model.targets) if _binary(model) else multiclass_problem
+            partial(binary_problem, targets=model.targets, nonnegative=model.nonnegative_targets)
+            if _binary(model)
+            else multiclass_problem
         ),
+        _min_of=np.minimum.reduce,
+        _INF=math.inf,
+        _hyperparameter={h.keyword: h.checked for h in model.hyperparameters},
         _blocks=_blocks,
         _arange=np.arange,
         _full=_full,
@@ -687,13 +807,21 @@ def _callable(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> Cal
     one, and non-finite input is reported from the result."""
     binary = _binary(model)
     namespace = _namespace(model)
-    source = _callable_source(_plan(model, loss, signal), _family_name(model.chain[-2]), binary)
+    source = _callable_source(
+        _plan(model, loss, signal),
+        _family_name(model.chain[-2]),
+        binary,
+        _extras(model),
+        _constants(model),
+    )
     exec(compile(source, "<derive callable>", "exec"), namespace)
     return np.errstate(under="ignore", invalid="ignore", over="ignore")(namespace["call"])
 
 
 def _signature(model: Model) -> str:
-    return "(w, X, t)" if _binary(model) else "(W, X, labels)"
+    options = "".join(f", {h.keyword}={h.default!r}" for h in model.hyperparameters)
+    options = f", *{options}" if options else ""
+    return f"(w, X, t{options})" if _binary(model) else f"(W, X, labels{options})"
 
 
 def loss_function(model: Model) -> Callable:

@@ -5,13 +5,14 @@ results are checked against, so they are written by hand in numerically stable f
 (sign-split sigmoid, ``logaddexp``, max-shifted log-sum-exp with ``log1p``), work on whole
 batches and compute in float64.
 
-Shapes: ``w`` (D,), ``W`` (K, D), ``X`` (N, D), ``t`` (N,) with values in {0, 1},
+Shapes: ``w`` (D,), ``W`` (K, D), ``X`` (N, D), ``t`` (N,) with values in {0, 1} (logistic),
+{-1, 1} (hinge), counts >= 0 (Poisson) or any real (linear, Huber),
 ``labels`` (N,) integers in [0, K). Scores are ``z = X @ w`` and ``S = X @ W.T`` (N, K).
 Every loss is the mean over the N examples, and every gradient is that of the mean.
 
 Underflow to zero (``exp(-1e4) == 0``) is the correctly rounded float64 answer, so it is
 silenced inside these functions; overflow never happens because no ``exp`` here receives a
-positive argument.
+positive argument, except Poisson's mean e^z, which overflows exactly when the loss does.
 """
 
 from typing import Literal
@@ -23,13 +24,27 @@ FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 
 __all__ = [
+    "hinge_grad",
+    "hinge_loss",
+    "huber_grad",
+    "huber_loss",
+    "linear_grad",
+    "linear_loss",
     "log_softmax",
+    "logistic_l2_grad",
+    "logistic_l2_loss",
     "logistic_grad",
     "logistic_loss",
     "onehot",
+    "poisson_grad",
+    "poisson_loss",
     "sigmoid",
     "softmax",
+    "smoothed_softmax_grad",
+    "smoothed_softmax_loss",
     "softmax_grad",
+    "softmax_l2_grad",
+    "softmax_l2_loss",
     "softmax_loss",
     "softmax_loss_from_scores",
     "svm_grad",
@@ -110,11 +125,12 @@ def binary_problem(
     t: npt.ArrayLike,
     finite: bool = True,
     targets: tuple[float, ...] | None = (0.0, 1.0),
+    nonnegative: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate the (w, X, t) triple of a model with one score so that the shapes agree.
 
     ``targets`` are the values t may take (logistic regression's 0 and 1 by default; None:
-    any finite number).
+    any finite number); ``nonnegative``: t must be >= 0 (counts).
 
     ``finite=False`` skips the pass over X that rules out nan and inf (for callers that
     check their result instead and validate again only when it is not finite).
@@ -122,6 +138,8 @@ def binary_problem(
     w = _checked("w", w, (("D", None),))
     X = _checked("X", X, (("N", None), ("D", w.shape[0])), finite=finite)
     t = _checked("t", t, (("N", X.shape[0]),), values=targets)
+    if nonnegative and t.min() < 0.0:
+        raise ValueError(f"t must hold counts >= 0, got {t.min():g}")
     return w, X, t
 
 
@@ -297,3 +315,150 @@ def svm_grad(
     active = (_hinge_margins(X @ W.T, labels, margin) > 0.0).astype(np.float64)
     active[rows, labels] = -active.sum(axis=1)
     return active.T @ X / X.shape[0]
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def linear_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> float:
+    """Mean halved squared error (X @ w - t)^2 / 2 of a linear prediction, any real t."""
+    w, X, t = binary_problem(w, X, t, targets=None)
+    return float(np.mean(np.square(X @ w - t)) / 2.0)
+
+
+def linear_grad(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
+    """Gradient X.T @ (X @ w - t) / N of the mean halved squared error, shape (D,)."""
+    w, X, t = binary_problem(w, X, t, targets=None)
+    return X.T @ (X @ w - t) / X.shape[0]
+
+
+def _checked_positive(name: str, value: float, low_open: bool = True) -> float:
+    """A finite hyperparameter > 0 (or >= 0 when not ``low_open``)."""
+    number = float(_checked(name, value, ()))
+    if number < 0.0 or (low_open and number == 0.0):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} 0, got {number}")
+    return number
+
+
+def huber_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, delta: float = 1.0) -> float:
+    """Mean Huber loss of r = X @ w - t: r^2 / 2 where |r| <= delta, delta (|r| - delta / 2)
+    beyond."""
+    w, X, t = binary_problem(w, X, t, targets=None)
+    delta = _checked_positive("delta", delta)
+    size = np.abs(X @ w - t)
+    small = size <= delta
+    # the quadratic piece is only evaluated where it is used, so it never overflows
+    per_example = np.where(small, 0.5 * np.square(np.where(small, size, 0.0)), 0.0)
+    per_example += np.where(small, 0.0, delta * (size - delta / 2.0))
+    return float(np.mean(per_example))
+
+
+def huber_grad(
+    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, delta: float = 1.0
+) -> FloatArray:
+    """Gradient X.T @ clip(X @ w - t, -delta, delta) / N of the mean Huber loss, shape (D,)."""
+    w, X, t = binary_problem(w, X, t, targets=None)
+    delta = _checked_positive("delta", delta)
+    return X.T @ np.clip(X @ w - t, -delta, delta) / X.shape[0]
+
+
+def poisson_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> float:
+    """Mean Poisson negative log-likelihood exp(z) - t z with z = X @ w, counts t >= 0
+    (the term log t!, which does not depend on w, is left out)."""
+    w, X, t = binary_problem(w, X, t, targets=None, nonnegative=True)
+    z = X @ w
+    with np.errstate(over="ignore"):  # exp(z) beyond 1.8e308 is inf, as the loss is
+        return float(np.mean(np.exp(z) - t * z))
+
+
+def poisson_grad(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
+    """Gradient X.T @ (exp(X @ w) - t) / N of the mean Poisson loss, shape (D,)."""
+    w, X, t = binary_problem(w, X, t, targets=None, nonnegative=True)
+    with np.errstate(over="ignore"):
+        return X.T @ (np.exp(X @ w) - t) / X.shape[0]
+
+
+# --------------------------------------------------------------------------- binary hinge
+
+
+def hinge_loss(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> float:
+    """Mean binary hinge loss max(0, 1 - t z) of z = X @ w, labels t in {-1, 1}."""
+    w, X, t = binary_problem(w, X, t, targets=(-1.0, 1.0))
+    return float(np.mean(np.maximum(0.0, 1.0 - t * (X @ w))))
+
+
+def hinge_grad(w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
+    """Subgradient of the mean binary hinge loss, -X.T @ (t * 1[1 - t z > 0]) / N, shape (D,);
+    0 at the kink t z = 1, as :func:`svm_grad`."""
+    w, X, t = binary_problem(w, X, t, targets=(-1.0, 1.0))
+    active = (1.0 - t * (X @ w) > 0.0).astype(np.float64)
+    return -(X.T @ (t * active)) / X.shape[0]
+
+
+# --------------------------------------------------------------------------- L2 penalties
+
+
+def logistic_l2_loss(
+    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, lam: float = 0.01
+) -> float:
+    """Mean logistic loss plus (lam / 2) ||w||^2."""
+    lam = _checked_positive("lam", lam, low_open=False)
+    w = _checked("w", w, (("D", None),))
+    return logistic_loss(w, X, t) + 0.5 * lam * float(w @ w)
+
+
+def logistic_l2_grad(
+    w: npt.ArrayLike, X: npt.ArrayLike, t: npt.ArrayLike, lam: float = 0.01
+) -> FloatArray:
+    """Gradient of :func:`logistic_l2_loss`: the logistic gradient plus lam w."""
+    lam = _checked_positive("lam", lam, low_open=False)
+    w = _checked("w", w, (("D", None),))
+    return logistic_grad(w, X, t) + lam * w
+
+
+def softmax_l2_loss(
+    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, lam: float = 0.01
+) -> float:
+    """Mean softmax cross-entropy plus (lam / 2) ||W||^2 (squared Frobenius norm)."""
+    lam = _checked_positive("lam", lam, low_open=False)
+    W = _checked("W", W, (("K", None), ("D", None)))
+    return softmax_loss(W, X, labels) + 0.5 * lam * float(np.sum(W * W))
+
+
+def softmax_l2_grad(
+    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, lam: float = 0.01
+) -> FloatArray:
+    """Gradient of :func:`softmax_l2_loss`: the softmax gradient plus lam W."""
+    lam = _checked_positive("lam", lam, low_open=False)
+    W = _checked("W", W, (("K", None), ("D", None)))
+    return softmax_grad(W, X, labels) + lam * W
+
+
+# --------------------------------------------------------------------------- label smoothing
+
+
+def _smoothed_targets(labels: IndexArray, K: int, epsilon: float) -> FloatArray:
+    """Q = (1 - epsilon) onehot(labels) + epsilon / K."""
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+    return (1.0 - epsilon) * onehot(labels, K) + epsilon / K
+
+
+def smoothed_softmax_loss(
+    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, epsilon: float = 0.1
+) -> float:
+    """Mean cross-entropy -sum_k q_k log p_k against the smoothed targets q."""
+    W, X, labels = multiclass_problem(W, X, labels)
+    epsilon = float(_checked("epsilon", epsilon, ()))
+    Q = _smoothed_targets(labels, W.shape[0], epsilon)
+    return float(-np.mean(np.sum(Q * _log_softmax(X @ W.T), axis=1)))
+
+
+def smoothed_softmax_grad(
+    W: npt.ArrayLike, X: npt.ArrayLike, labels: npt.ArrayLike, epsilon: float = 0.1
+) -> FloatArray:
+    """Gradient (P - Q).T @ X / N of :func:`smoothed_softmax_loss`, shape (K, D)."""
+    W, X, labels = multiclass_problem(W, X, labels)
+    epsilon = float(_checked("epsilon", epsilon, ()))
+    Q = _smoothed_targets(labels, W.shape[0], epsilon)
+    return (_softmax(X @ W.T) - Q).T @ X / X.shape[0]
