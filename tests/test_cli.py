@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import derive
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,7 +28,9 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_list():
     out = run("list")
     assert out.returncode == 0
-    assert [line.split()[0] for line in out.stdout.splitlines()] == ["logistic", "softmax", "svm"]
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert names == derive.derivations() and names[:3] == ["logistic", "softmax", "svm"]
+    assert len(names) >= 10
 
 
 def test_show_softmax_has_both_cases_and_the_result():
