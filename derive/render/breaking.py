@@ -1,7 +1,8 @@
 """Where a long line of display math may break, read from the LaTeX our printer writes.
 
 A line breaks before a binary ``+``, ``-`` or ``\\cdot`` that is not inside braces (a
-fraction, a script) or plain brackets (``\\max(0, u)``, ``\\mathbf{1}[u > 0]``). Breaking
+fraction, a script), plain brackets (``\\max(0, u)``, ``\\mathbf{1}[u > 0]``) or an
+environment (the ``cases`` of a piecewise function). Breaking
 inside a ``\\left( ... \\right)`` pair is allowed on request: that pair then becomes a
 fixed-size ``\\Biggl( ... \\Biggr)``, since ``\\left`` and ``\\right`` cannot sit on two
 lines.
@@ -42,7 +43,7 @@ def _scan(tex: str) -> tuple[list[_Pair], list[_Point]]:
     pairs: list[_Pair] = []
     points: list[_Point] = []
     open_pairs: list[tuple[int, int]] = []
-    braces = brackets = 0
+    braces = brackets = environments = 0
     i = 0
     while i < len(tex):
         for word in (r"\left", r"\right"):
@@ -58,11 +59,13 @@ def _scan(tex: str) -> tuple[list[_Pair], list[_Point]]:
         else:
             char = tex[i]
             if char == "\\":
+                environments += tex.startswith(r"\begin{", i) - tex.startswith(r"\end{", i)
                 i += 2
                 continue
             braces += {"{": 1, "}": -1}.get(char, 0)
             brackets += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
-            if braces == 0 and brackets == 0 and any(tex.startswith(op, i) for op in OPERATORS):
+            outside = braces == brackets == environments == 0
+            if outside and any(tex.startswith(op, i) for op in OPERATORS):
                 points.append(_Point(i, tuple(left for left, _ in open_pairs)))
             i += 1
     return pairs, points
