@@ -256,13 +256,24 @@ def _display(step: Step, boxed: bool) -> Display:
 
 
 def layout_update(derivation: Derivation) -> Aligned:
-    """``parameter <- w - alpha dJ/dw = ...`` as an aligned display of two or more rows."""
+    """``parameter <- w - alpha dJ/dw = ...`` as an aligned display of two or more rows,
+    after the derivation of dJ/dw when the update has one (a penalty in the cost)."""
     rule = derivation.update_rule
+    mode = _Mode(_beside_room(), legend=False)
+    before: list[Line] = []
+    for chain in chains_of(rule.step.substeps):
+        rows = _chain_rows(chain, mode) or [
+            Line(latex(step.lhs) if n == 0 else "", "=", latex(step.rhs), note_for(step))
+            for n, step in enumerate(chain)
+        ]
+        before.extend(rows)
+    if before:
+        before[-1] = replace(before[-1], gap=True)
     first = Line(latex(rule.parameter), r"\leftarrow", latex(rule.step.lhs))
-    rest = _chain_rows([rule.step], _Mode(_beside_room(), legend=False), lhs="")
+    rest = _chain_rows([rule.step], mode, lhs="")
     if rest is None:
         rest = [Line("", "=", latex(rule.step.rhs), note_for(rule.step))]
-    return Aligned((first, *rest), small=len(rest) > 1)
+    return Aligned((*before, first, *rest), small=len(rest) > 1 or bool(before))
 
 
 def _all_steps(derivation: Derivation) -> list[Step]:

@@ -73,6 +73,8 @@ def derivation_text(derivation: Derivation) -> str:
         out.append(f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})")
     out += _step_notes(vector, INDENT)
     out += ["", "Gradient descent"]
+    for chain in chains_of(update.step.substeps):  # dJ/dw, when the cost has a penalty
+        out.extend(_chain_lines(chain, INDENT))
     out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
     out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
     out += _step_notes(update.step, INDENT)
