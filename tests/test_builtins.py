@@ -218,3 +218,18 @@ def test_the_cache_gives_back_the_same_derivation(name):
     again = derivation_from_json(derivation_to_json(d), d.model)
     assert again.to_dict() == d.to_dict()
     assert again.update_rule.step.substeps == d.update_rule.step.substeps
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_each_reference_gradient_is_that_of_its_loss(name):
+    """The NumPy references are a second opinion only if they are right: central differences."""
+    ref_loss, ref_grad = REFERENCE[name]
+    rng = np.random.default_rng(8)
+    checked = 0
+    while checked < 3:
+        params, X, target = problem_for(name, rng, 11, 4, 3)
+        if name == "hinge" and np.min(np.abs(1.0 - target * (X @ params))) <= 1e-3:
+            continue
+        fd = numerical_gradient(lambda p: ref_loss(p, X, target), params)  # noqa: B023
+        assert relative_error(ref_grad(params, X, target), fd) <= 1e-6
+        checked += 1
