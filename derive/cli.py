@@ -124,8 +124,9 @@ def _size(text: str) -> int:
 def _list(args) -> int:
     from derive.models import CATALOGUE
 
+    width = max(map(len, CATALOGUE))
     for name, title in CATALOGUE.items():
-        print(f"{name:10} {title}")
+        print(f"{name:{width}}  {title}")
     return 0
 
 
