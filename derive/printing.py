@@ -74,6 +74,24 @@ def _delta_indices(expr: sp.KroneckerDelta) -> list[sp.Expr]:
     return sorted(expr.args[:2], key=lambda a: (str(a)[:1].isupper(), str(a)))
 
 
+def _oriented(relation: sp.Basic) -> sp.Basic:
+    """The relation as a reader writes it: the variable on the left, unnegated.
+
+    SymPy stores ``r < -delta`` as ``delta < -r`` and ``r <= delta`` as ``delta >= r``;
+    among the four equivalent forms the one whose left side is neither negated nor known
+    positive (a threshold) is printed.
+    """
+    if not isinstance(relation, sp.core.relational.Relational) or isinstance(
+        relation, sp.Eq | sp.Ne
+    ):
+        return relation
+    forms = [relation, relation.reversed, relation.reversedsign, relation.reversed.reversedsign]
+    return min(
+        forms,
+        key=lambda r: (r.lhs.could_extract_minus_sign(), bool(r.lhs.is_positive), r.lhs.is_Number),
+    )
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX in the notation of the report (see the module docstring)."""
 
@@ -85,6 +103,9 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _with_exponent(self, tex: str, exp: str | None) -> str:
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_Relational(self, expr: sp.Basic) -> str:
+        return super()._print_Relational(_oriented(expr))
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name, supers, subs = self._split_super_sub(expr.name)
@@ -271,6 +292,15 @@ class DeriveTextPrinter(StrPrinter):
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return expr.name
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        pieces = [
+            f"{self._print(value)} if {self._print(condition)}"
+            if condition is not sp.true
+            else f"{self._print(value)} otherwise"
+            for value, condition in expr.args
+        ]
+        return "{" + "; ".join(pieces) + "}"
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         base = self._print(expr.base)
         indices = [self._print(i) for i in expr.indices]
@@ -343,6 +373,7 @@ class DeriveTextPrinter(StrPrinter):
         return (inner if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})") + "^T"
 
     def _print_Relational(self, expr: sp.Basic) -> str:
+        expr = _oriented(expr)
         op = {"==": "=", "!=": "!="}.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 

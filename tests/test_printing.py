@@ -15,6 +15,9 @@ kp = sp.Symbol("k'")
 x, y, z, s, W = (sp.IndexedBase(n) for n in ("x", "y", "z", "s", "W"))
 total = sp.Sum(sp.exp(z[kp]), (kp, 1, K))
 Y, Tm, X = sp.MatrixSymbol("Y", N, K), sp.MatrixSymbol("T", N, K), sp.MatrixSymbol("X", N, 3)
+threshold = sp.Symbol("delta", positive=True)
+# SymPy stores these conditions as delta < -u and delta >= u
+clipped = sp.Piecewise((-threshold, u < -threshold), (u, u <= threshold), (threshold, True))
 
 LATEX = [
     (L, r"\mathcal{L}"),
@@ -80,6 +83,11 @@ LATEX = [
     (sp.Eq(k, T), "k = T"),
     (sp.Ne(k, T), r"k \neq T"),
     (grad(J, sp.MatrixSymbol("W", K, N)), r"\nabla_{W} \mathcal{J}"),
+    (
+        clipped,
+        r"\begin{cases} - \delta & \text{for}\: u < - \delta \\u & \text{for}\: u \leq \delta "
+        r"\\\delta & \text{otherwise} \end{cases}",
+    ),
 ]
 
 TEXT = [
@@ -110,6 +118,7 @@ TEXT = [
     (sp.exp(-z_) / (1 + sp.exp(-z_)) ** 2, "exp(-z)/(1 + exp(-z))^2"),
     (sp.Ne(k, T), "k != T"),
     (grad(J, sp.MatrixSymbol("W", K, N)), "grad_W J"),
+    (clipped, "{-delta if u < -delta; u if u <= delta; delta otherwise}"),
 ]
 
 
