@@ -161,7 +161,7 @@ class _Reader:
         except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
             reason = f"not understood ({type(error).__name__})"
         raise self.fail(
-            self.line_of(piece.offset), f"cannot read the formula {piece.source!r}: {reason}"
+            self.line_of(piece.offset), f"cannot read the formula `{piece.source}`: {reason}"
         )
 
     def parse_name(self, tokens: tuple[Token, ...], vocabulary, line: int) -> str:
@@ -234,6 +234,11 @@ class _Builder:
         return self.reader.fail(line, message)
 
     def model(self, name: str, targets, stated_domains) -> Model:
+        if not any(_uses_parameter(e.rhs, self.parameter) for e in self.equations):
+            raise self.fail(
+                self.parameter_line,
+                f"the loss does not depend on the parameter {self.parameter}: no stage uses it",
+            )
         defined = self.check_definitions()
         equations = [self.with_dot_products(e) for e in self.equations]
         chain = self.chain(equations, defined)
@@ -247,17 +252,37 @@ class _Builder:
         plain = _plain_symbols(stages)
         loss, parameter = plain(sp.Symbol(chain[0].key)), sp.IndexedBase(self.parameter)
         path = tuple(plain(sp.Symbol(e.key)) for e in chain) + (parameter[ENTRY],)
+        built = tuple(Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages)
+        self.check_rules(built, path, chain)
         stage_names = ", then ".join(s.name for s in stages)
         return Model(
             name=name,
             title=self.reader.title(name),
             summary=f"Declared in the model file {Path(self.reader.source).name}: {stage_names}.",
-            stages=tuple(Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages),
+            stages=built,
             chain=(loss, *path[1:]),
             index_bounds={ENTRY: FEATURES, FEATURE: FEATURES},
             domains={k: v for k, v in sorted(domains.items())},
             targets=targets,
         )
+
+    def check_rules(self, stages: tuple[Stage, ...], path: tuple, chain: list[_Equation]) -> None:
+        """Every local derivative of the chain has a differentiation rule (else the engine
+        would stop with NoRuleError, without the line)."""
+        from derive.calculus import NoRule, differentiate
+
+        for stage, equation, lower in zip(reversed(stages), chain, path[1:], strict=True):
+            missing = [
+                r
+                for r in differentiate(stage.expr, lower, check=False).walk()
+                if isinstance(r, NoRule)
+            ]
+            if missing:
+                raise self.fail(
+                    equation.line,
+                    f"no differentiation rule covers the derivative of {missing[0].expr} "
+                    f"by {missing[0].var} (in d{stage.symbol}/d{lower})",
+                )
 
     def check_definitions(self) -> dict[str, _Equation]:
         """Each stage defines a new plain name from names defined above it (no cycle)."""
