@@ -329,3 +329,66 @@ def test_missing_binary_and_non_utf8_files_are_input_errors(tmp_path):
     for name in ("missing.md", "binary.md", "latin.md"):
         with pytest.raises(InputError, match=name):
             derive.load_model(tmp_path / name)
+
+
+# --- K classes -----------------------------------------------------------------------------
+
+SOFTMAX = ROOT / "examples" / "softmax-regression.md"
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        [r"$$z_k = w_k^T x$$", r"$$y = \operatorname{softmax}(z)$$"],
+        [r"$$z_k = w_k \cdot x$$", r"$$y_k = \frac{e^{z_k}}{\sum_{k'} e^{z_{k'}}}$$"],
+        [r"$$z_c = w_c^T x$$", r"$$y_c = \frac{e^{z_c}}{\sum_{k} e^{z_{k}}}$$"],
+    ],
+)
+def test_softmax_files_give_the_builtin_softmax_callables(stages):
+    text = "\n".join(
+        [*stages, r"$$L = -\sum_k t_k \log y_k$$", "Parameter: $w$", "Assume: $t$ is one-hot"]
+    )
+    model = read_model(text, name="softmax-file")
+    assert model.label is not None and len(model.parameter.indices) == 2
+    rng = np.random.default_rng(5)
+    W, X, labels = rng.normal(size=(4, 6)), rng.normal(size=(30, 6)), rng.integers(0, 4, 30)
+    (a, ga) = derive.value_and_grad_function(model)(W, X, labels)
+    (b, gb) = derive.value_and_grad_function("softmax")(W, X, labels)
+    assert a == pytest.approx(b, rel=1e-12) and relative_error(ga, gb) < 1e-12
+
+
+def test_softmax_example_file_and_a_loss_written_in_the_scores():
+    d = derive.derivation(derive.load_model(SOFTMAX))
+    assert d.model.title == "Softmax regression, from a model file"
+    t, y = sp.IndexedBase("t"), sp.IndexedBase("y")
+    k, j = (sp.Symbol(n, integer=True, positive=True) for n in "kj")
+    assert sp.expand(d.result.rhs - (y[k] - t[k]) * sp.IndexedBase("x")[j]) == 0
+    text = "\n".join(
+        [
+            r"$$z_k = w_k^T x$$",
+            r"$$L = \log \sum_k e^{z_k} - \sum_k t_k z_k$$",
+            "Parameter: $w$",
+            "Assume: $t$ is one-hot",
+        ]
+    )
+    model = read_model(text, name="lse")
+    loss, grad = derive.loss_function(model), derive.gradient_function(model)
+    rng = np.random.default_rng(6)
+    W, X, labels = rng.normal(size=(3, 4)), rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    fd = numerical_gradient(lambda p: loss(p, X, labels), W)
+    assert relative_error(grad(W, X, labels), fd) < 1e-7
+
+
+@pytest.mark.parametrize(
+    ("loss", "assume", "message"),
+    [
+        (r"$$L = -\sum_k t_k \log y_k$$", "", "needs one-hot targets"),
+        (r"$$L = \sum_k (y_k - t_k)^2$$", "Assume: $t$ is one-hot", "at the correct class only"),
+    ],
+)
+def test_multiclass_files_that_are_not_read_yet_say_so(loss, assume, message):
+    text = "\n".join(
+        [r"$$z_k = w_k^T x$$", r"$$y = \operatorname{softmax}(z)$$", loss, "Parameter: $w$", assume]
+    )
+    with pytest.raises(ModelFileError, match=f"^f.md:3: .*{message}"):
+        read_model(text, source="f.md")
