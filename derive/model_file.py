@@ -151,7 +151,7 @@ class _Reader:
             inline = [f for f in self.fragments if match.end() <= f.offset < end and not f.block]
             kind = match[1].lower()
             if not inline:
-                raise self.fail(line, f"write the {kind} in math: $...$")
+                continue  # in a code block or a comment, or not in math: not a directive
             if kind == "parameter":
                 if parameter is not None or len(inline) > 1:
                     raise self.fail(line, "a model file has one parameter")
