@@ -187,7 +187,7 @@ def _report(args) -> int:
     if args.model:
         from derive.model_file import load_model
 
-        models = [load_model(path) for path in args.model]
+        models = [load_model(path) for path in dict.fromkeys(args.model)]
     path = build_report(
         args.output,
         names=args.only,

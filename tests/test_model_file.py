@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.errors import InputError
@@ -392,3 +394,68 @@ def test_multiclass_files_that_are_not_read_yet_say_so(loss, assume, message):
     )
     with pytest.raises(ModelFileError, match=f"^f.md:3: .*{message}"):
         read_model(text, source="f.md")
+
+
+# --- any text ------------------------------------------------------------------------------
+
+FORMULAS = [
+    r"z = w^T x",
+    r"z_k = w_k^T x",
+    r"y = \tanh(z)",
+    r"y = \operatorname{softmax}(z)",
+    r"L = (y - t)^2",
+    r"L = -\sum_k t_k \log y_k",
+    r"y = \sigma(z",
+    r"= =",
+    r"L",
+    r"\frac{",
+    r"z = w",
+    r"y_k = y_k",
+    r"L = y + z",
+    r"w = z",
+    r"t = z",
+    r"L = 9^{9^{9}}",
+    r"y = z!",
+    r"L = y_T",
+]
+LINES = [f"$${f}$$" for f in FORMULAS] + [
+    "Parameter: $w$",
+    "Parameter: $w_k$",
+    "Parameter: $$",
+    "Parameter: $w$ and $b$",
+    "Assume: $t$ is one-hot",
+    r"Assume: $t \in \{0, 1\}$",
+    "Assume: $x$",
+    "# Title",
+    "```",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(LINES), max_size=6))
+def test_any_file_is_a_model_or_one_line_naming_the_file(lines):
+    try:
+        model = read_model("\n".join(lines), source="f.md")
+    except InputError as error:
+        message = str(error)
+        assert "\n" not in message and message.startswith("f.md")
+    else:
+        assert model.chain[0] == model.stages[-1].symbol
+
+
+def test_a_latex_model_file(tmp_path):
+    path = tmp_path / "poisson.tex"
+    path.write_text(
+        "\\documentclass{article}\n\\begin{document}\n\\section{Poisson regression}\n"
+        "\\begin{equation}\nz = \\sum_{j=1}^{D} w_j x_j\n\\end{equation}\n"
+        "\\[ \\mu = \\exp(z) \\]\n\\begin{equation*}\nL = \\mu - t \\log \\mu\n\\end{equation*}\n"
+        "Parameter: $w$\n% Assume: $t \\in \\{0, 1\\}$\n\\end{document}\n"
+    )
+    model = derive.load_model(path)
+    assert model.title == "Poisson regression" and model.targets is None
+    loss, grad = derive.loss_function(model), derive.gradient_function(model)
+    rng = np.random.default_rng(2)
+    w, X, t = rng.normal(size=3) / 3, rng.normal(size=(15, 3)), rng.poisson(1.0, 15).astype(float)
+    mu = np.exp(X @ w)
+    assert loss(w, X, t) == pytest.approx(np.mean(mu - t * (X @ w)), rel=1e-12)
+    assert relative_error(grad(w, X, t), X.T @ (mu - t) / 15) < 1e-12
