@@ -117,7 +117,7 @@ class _Builder:
         equations = [self.with_dot_products(e) for e in self.equations]
         used = {str(i) for e in equations for i in _indices(e.lhs) | _indices(e.rhs)}
         self.entry = sp.Symbol(
-            next(n for n in ENTRY_NAMES if n not in used), integer=True, positive=True
+            next((n for n in ENTRY_NAMES if n not in used), "j_w"), integer=True, positive=True
         )
         free = {str(i) for e in equations for i in _indices(e.lhs)}
         free |= {self.entry.name, LABEL.name}
@@ -126,6 +126,11 @@ class _Builder:
         score = chain[-1]
         multiclass = isinstance(score.lhs, sp.Indexed)
         self.check_score(score, multiclass)
+        if not multiclass and self.assumed.one_hot is not None:
+            raise self.fail(
+                self.assumed.one_hot[1],
+                f"one-hot targets need a score per class: {score.key}_k = {self.parameter}_k^T x",
+            )
         assumptions = self.one_hot(chain) if multiclass else ()
         path = self.path(chain, assumptions)
         stages = [self.stage(e, e is score, e is chain[0], multiclass) for e in reversed(chain)]
@@ -322,11 +327,16 @@ class _Builder:
             )
         )
         if not linear:
-            w_k = f"{self.parameter}_{rows[0]}" if rows else self.parameter
+            w = self.parameter
+            forms = (
+                f"{w}_{rows[0]}^T x (or {w}_{rows[0]} \\cdot x)"
+                if rows
+                else f"{w}^T x (or {w} \\cdot x, \\sum_j {w}_j x_j)"
+            )
             raise self.fail(
                 score.line,
                 f"the score {_shown(score.lhs)} must be linear in the parameter: "
-                f"{_shown(score.lhs)} = {w_k}^T x (or {w_k} \\cdot x, \\sum_j {w_k}_j x_j)",
+                f"{_shown(score.lhs)} = {forms}",
             )
         for e in self.equations[:-1]:
             if isinstance(e.lhs, sp.Indexed) != multiclass:

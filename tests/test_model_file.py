@@ -459,3 +459,19 @@ def test_a_latex_model_file(tmp_path):
     mu = np.exp(X @ w)
     assert loss(w, X, t) == pytest.approx(np.mean(mu - t * (X @ w)), rel=1e-12)
     assert relative_error(grad(w, X, t), X.T @ (mu - t) / 15) < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("$$z = 2 w^T x$$\n$$L = (z - t)^2$$\nParameter: $w$", 1, "must be linear"),
+        ("$$z = w^T x$$\n$$L = (z - t)^2$$\nParameter: $w$\nAssume: $t$ is one-hot", 4, "one-hot"),
+        ("$$z = w^T x$$\n$$L = (z - t)^2$$\nParameter: $w$\nAssume: $t$ is big", 4, "assumption"),
+        ("$$z = w^T x$$\n$$z = w^T x$$\n$$L = (z - t)^2$$\nParameter: $w$", 2, "defined twice"),
+        ("$$z = w^T x$$\n$$y = z$$\n$$L = (z - t)^2$$\nParameter: $w$", 2, "does not use y"),
+        ("$$z = w^T x$$\n$$L = (z - t)^2 + w$$\nParameter: $w$", 2, "is a vector"),
+    ],
+)
+def test_other_mistakes_name_their_line(text, line, message):
+    with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{message}"):
+        read_model(text, source="f.md")
