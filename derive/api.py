@@ -34,8 +34,13 @@ def model(name: str) -> Model:
     try:
         return builtin(name)
     except KeyError:
+        hint = (
+            " (a model file is read with `derive show --model FILE` or derive.load_model)"
+            if str(name).lower().endswith((".md", ".tex", ".markdown"))
+            else ""
+        )
         raise InputError(
-            f"unknown derivation {name!r}; choose one of: {', '.join(CATALOGUE)}"
+            f"unknown derivation {name!r}; choose one of: {', '.join(CATALOGUE)}{hint}"
         ) from None
 
 

@@ -475,3 +475,12 @@ def test_a_latex_model_file(tmp_path):
 def test_other_mistakes_name_their_line(text, line, message):
     with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{message}"):
         read_model(text, source="f.md")
+
+
+def test_a_file_given_as_a_name_points_at_model_files():
+    out = run("show", "examples/tanh-regression.md")
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert "--model FILE" in line
+    with pytest.raises(InputError, match="load_model"):
+        derive.derivation("examples/tanh-regression.md")
