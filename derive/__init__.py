@@ -26,6 +26,7 @@ from derive.api import (
 from derive.errors import DeriveError, InputError, NoRuleError, VerificationError
 
 _LAZY = {
+    "load_model": "derive.model_file",
     "Model": "derive.model",
     "Rewrite": "derive.model",
     "Stage": "derive.model",
@@ -92,6 +93,7 @@ __all__ = [
     "derivations",
     "derive",
     "gradient_function",
+    "load_model",
     "loss_function",
     "model",
     "value_and_grad_function",

@@ -42,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the built-in derivations")
     show = sub.add_parser("show", help="print a derivation, every step with its verification")
-    show.add_argument("name")
+    show.add_argument("name", nargs="?", help="a built-in derivation (see `derive list`)")
+    show.add_argument(
+        "--model", type=Path, metavar="FILE", help="a model file (Markdown or LaTeX) instead"
+    )
     show.add_argument("--format", choices=("text", "latex", "json"), default="text")
     show.add_argument(
         "--no-cache", action="store_true", help="derive and verify again, ignoring the cache"
@@ -51,7 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--format", choices=("text", "json"), default="text")
     report = sub.add_parser("report", help="build the PDF report")
     report.add_argument("--output", type=Path, default=Path("reports/derivations.pdf"))
-    report.add_argument("--only", nargs="+", metavar="NAME", help="only these derivations")
+    report.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="only these built-in derivations (repeatable; default: all, the assignment's first)",
+    )
+    report.add_argument(
+        "--model",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="add the derivation of a model file (repeatable)",
+    )
     report.add_argument("--title", help="the report's title")
     report.add_argument(
         "--check",
@@ -133,7 +149,19 @@ def _list(args) -> int:
 def _show(args) -> int:
     from derive.api import rendered
 
-    print(rendered(args.name, args.format, use_cache=not args.no_cache))
+    if (args.name is None) == (args.model is None):
+        raise InputError(
+            "give a built-in's name or --model FILE, not both (see `derive show --help`)"
+            if args.name
+            else "give a built-in's name (see `derive list`) or --model FILE"
+        )
+    if args.model is not None:
+        from derive.model_file import load_model
+
+        which = load_model(args.model)
+    else:
+        which = args.name
+    print(rendered(which, args.format, use_cache=not args.no_cache))
     return 0
 
 
@@ -156,8 +184,18 @@ def _report(args) -> int:
     from derive.render.report import build_report
 
     started = time.monotonic()
+    models = []
+    if args.model:
+        from derive.model_file import load_model
+
+        models = [load_model(path) for path in dict.fromkeys(args.model)]
     path = build_report(
-        args.output, names=args.only, title=args.title, check_file=args.check, progress=_progress
+        args.output,
+        names=args.only,
+        title=args.title,
+        check_file=args.check,
+        progress=_progress,
+        models=models,
     )
     _progress(f"wrote {printable(str(path))} in {time.monotonic() - started:.1f} s")
     return 0

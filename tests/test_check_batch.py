@@ -206,7 +206,9 @@ def test_the_readme_batch_command_runs_as_written() -> None:
     assert out.returncode == 1, out.stderr  # the shipped examples have refuted steps
     table = rows(out.stdout)
     shown = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.md"))
-    assert list(dict.fromkeys(r["file"] for r in table)) == shown
+    files = list(dict.fromkeys(r["file"] for r in table))  # model files have no step: no row
+    assert files == [name for name in shown if name in files]
+    assert {"examples/int305-assignment1.md", "examples/softmax_derivation.md"} <= set(files)
     assert {r["verdict"] for r in table} <= {"proved", "verified", "refuted", "unknown"}
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "StepResult",
     "check",
     "check_file",
+    "read_text",
     "format_text",
     "MAX_FILE_BYTES",
 ]
@@ -51,6 +52,12 @@ def check(text: str, *, source: str = "<text>", limits: Limits | None = None) ->
 
 def check_file(path: str | os.PathLike[str], *, limits: Limits | None = None) -> CheckReport:
     """Check a Markdown or LaTeX file; InputError if it is missing, unreadable, binary or > 1 MB."""
+    return check(read_text(path), source=str(path), limits=limits)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a Markdown or LaTeX file; InputError if it is missing, unreadable, binary,
+    not UTF-8 or over ``MAX_FILE_BYTES`` (what ``derive check`` and model files accept)."""
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -69,7 +76,6 @@ def check_file(path: str | os.PathLike[str], *, limits: Limits | None = None) ->
     if b"\x00" in data:
         raise InputError(f"{file} is a binary file, not Markdown or LaTeX")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{file} is not UTF-8 text") from None
-    return check(text, source=str(path), limits=limits)

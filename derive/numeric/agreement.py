@@ -6,12 +6,15 @@ Computed at build time for the report's numeric-verification table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from derive.numeric import reference as ref
 from derive.numeric.gradcheck import numerical_gradient, relative_error
+
+if TYPE_CHECKING:
+    from derive.model import Model
 
 REFERENCE = {
     "logistic": (ref.logistic_loss, ref.logistic_grad),
@@ -27,20 +30,29 @@ REFERENCE = {
 }
 
 
-def random_problem(binary: bool, rng: np.random.Generator, n: int, d: int, k: int):
-    """Random parameters, inputs and targets of the right shapes (t in {0,1} or labels)."""
+def random_problem(
+    binary: bool, rng: np.random.Generator, n: int, d: int, k: int, targets=(0.0, 1.0)
+):
+    """Random parameters, inputs and targets of the right shapes (t among ``targets``, any
+    real number when they are None, or labels)."""
     X = rng.normal(size=(n, d))
     if binary:
-        return rng.normal(size=d), X, rng.integers(0, 2, n).astype(float)
+        if targets is None:
+            t = rng.normal(size=n)
+        else:
+            t = np.asarray(targets, dtype=float)[rng.integers(0, len(targets), n)]
+        return rng.normal(size=d), X, t
     return rng.normal(size=(k, d)), X, rng.integers(0, k, n)
 
 
-def problem_for(name: str, rng: np.random.Generator, n: int, d: int, k: int):
-    """Random parameters, inputs and targets of the built-in ``name``: its binary targets
-    (0/1, -1/1), counts for a model of counts, real targets for a regression, or labels."""
-    from derive.models import builtin
+def problem_for(model: str | Model, rng: np.random.Generator, n: int, d: int, k: int):
+    """Random parameters, inputs and targets of ``model`` (or the built-in of that name): its
+    declared targets (0/1, -1/1), counts for a model of counts, real targets for a
+    regression, or labels."""
+    if isinstance(model, str):
+        from derive.models import builtin
 
-    model = builtin(name)
+        model = builtin(model)
     binary = model.label is None
     params, X, target = random_problem(binary, rng, n, d, k)
     if binary and model.targets is not None:
@@ -52,17 +64,21 @@ def problem_for(name: str, rng: np.random.Generator, n: int, d: int, k: int):
     return params, X, target
 
 
-def agreement(name: str, n: int = 50, d: int = 5, k: int = 4, seed: int = 0) -> dict[str, Any]:
-    """Largest relative error of the derived gradient against NumPy and finite differences."""
+def agreement(
+    name: str | Model, n: int = 50, d: int = 5, k: int = 4, seed: int = 0
+) -> dict[str, Any]:
+    """Largest relative error of the derived gradient against NumPy and finite differences,
+    for a built-in's name or a Model (which has no NumPy reference)."""
     from derive.api import derivation, gradient_function, loss_function
 
     rng = np.random.default_rng(seed)
-    binary = derivation(name).model.label is None
+    model = derivation(name).model
+    binary = model.label is None
     loss, grad = loss_function(name), gradient_function(name)
-    params, X, target = problem_for(name, rng, n, d, k)
+    params, X, target = problem_for(model, rng, n, d, k)
     g = grad(params, X, target)
-    row: dict[str, Any] = {"model": name, "N": n, "D": d, "K": None if binary else k}
-    reference = REFERENCE.get(name)
+    row: dict[str, Any] = {"model": model.name, "N": n, "D": d, "K": None if binary else k}
+    reference = REFERENCE.get(name) if isinstance(name, str) else None
     row["err_reference"] = relative_error(g, reference[1](params, X, target)) if reference else None
     fd = numerical_gradient(lambda p: loss(p, X, target), params)
     row["err_finite_difference"] = relative_error(g, fd)

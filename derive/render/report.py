@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from derive.errors import DeriveError, InputError
 from derive.render.layout import NOTE_FRACTION, layout_derivation
@@ -28,7 +28,7 @@ from derive.render.templates import TEMPLATE_DIR, render
 from derive.render.view import NO_COUNTS, DerivationView
 from derive.safe_text import is_control, printable
 
-DEFAULT_NAMES = ("logistic", "softmax", "svm")
+DEFAULT_NAMES = ("logistic", "softmax", "svm")  # the assignment's models: first by default
 DEFAULT_TITLE = "Gradient derivations, step by step and machine-checked"
 DEFAULT_CHECK = TEMPLATE_DIR.parent / "examples" / "int305-assignment1.md"
 FIGURE = "loss-vs-margin.pdf"
@@ -36,6 +36,9 @@ COMPARED = ("svm", "softmax")
 MAX_TITLE = 300  # characters; a longer title would not fit a title page (and TeX is slow on it)
 
 Progress = Callable[[str], None]
+
+if TYPE_CHECKING:
+    from derive.model import Model
 
 
 @contextmanager
@@ -84,9 +87,10 @@ def check_title(title: str | None) -> str:
 
 
 def check_names(names: Sequence[str] | None) -> list[str]:
-    """The derivations to include, in order, each once; an unknown name is an InputError."""
+    """The built-in derivations to include, in order, each once (by default every built-in,
+    the assignment's three first); an unknown name is an InputError naming the choices."""
     if names is None:
-        return list(DEFAULT_NAMES)
+        return list(dict.fromkeys([*DEFAULT_NAMES, *_known_names()]))
     if isinstance(names, str):
         names = [names]
     chosen = list(dict.fromkeys(str(n).strip().lower() for n in names))
@@ -108,13 +112,13 @@ def _known_names() -> list[str]:
     return list(derivations())
 
 
-def derive_all(names: Sequence[str], progress: Progress) -> list[Any]:
-    """The Derivation of each name; an unknown name is an InputError."""
+def derive_all(names: Sequence[str | Model], progress: Progress) -> list[Any]:
+    """The Derivation of each built-in name or Model; an unknown name is an InputError."""
     from derive import derivation
 
     found = []
     for name in names:
-        with timed(progress, f"deriving {name}"):
+        with timed(progress, f"deriving {printable(_label(name))}"):
             try:
                 found.append(derivation(name))
             except DeriveError:
@@ -126,7 +130,11 @@ def derive_all(names: Sequence[str], progress: Progress) -> list[Any]:
     return found
 
 
-def agreement_rows(names: Sequence[str], progress: Progress) -> list[dict[str, Any]] | None:
+def _label(which: str | Model) -> str:
+    return which if isinstance(which, str) else which.name
+
+
+def agreement_rows(names: Sequence[str | Model], progress: Progress) -> list[dict[str, Any]] | None:
     """Rows of the numeric agreement table (model, N, D, K and the two largest errors)."""
     try:
         from derive.numeric.agreement import agreement_table
@@ -348,8 +356,10 @@ def build_report(
     check_file: Path | None = None,
     progress: Progress = print,
     experiments: bool = True,
+    models: Sequence[Model] = (),
 ) -> Path:
-    """Build the PDF report of the named derivations at ``output`` (a .pdf) and return it.
+    """Build the PDF report of the named built-in derivations, then of ``models`` (your own,
+    e.g. read by :func:`derive.load_model`), at ``output`` (a .pdf) and return it.
 
     The .tex is written beside the PDF before compiling, so it exists even when TeX is
     missing (then a BuildError says how to install it). A failed build leaves any earlier
@@ -361,9 +371,9 @@ def build_report(
     if check_file is not None and not Path(check_file).is_file():
         raise InputError(f"cannot read {printable(str(check_file))}: no such file")
     output = check_output(output)
-    derivations = derive_all(chosen, progress)
+    derivations = derive_all([*chosen, *models], progress)
     views = [layout_derivation(d) for d in derivations]
-    agreement = agreement_rows(chosen, progress)
+    agreement = agreement_rows([*chosen, *models], progress)
     check = check_report(check_file, progress)
     compare, files = None, {}
     if any(name in COMPARED for name in chosen):

@@ -1,0 +1,560 @@
+"""Turn the equations of a model file into a :class:`~derive.model.Model`.
+
+The stages must form one chain: the loss uses one stage, which uses one stage, ... down to the
+linear score, the only stage that uses the parameter. With a vector parameter w the stages
+are numbers (z = w^T x, y = tanh z, L = ...) and the target t is a number; with a parameter
+of K rows (z_k = w_k^T x) the stages below the loss are families over the classes, the target
+is one-hot (``Assume: $t$ is one-hot``, t_k = delta_kT for the correct class T), and the loss
+may use the scores directly or one family of them at the correct class (y_T of the softmax).
+Each rule is checked on the equations as read; a violation is a :class:`ModelFileError` at
+the line of the stage concerned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.algebra import sift
+from derive.checking.build import softmax_entry
+from derive.checking.sampling import infer_domains
+from derive.checking.symbols import (
+    DEFAULT_SIZE,
+    SOFTMAX_INDEX,
+    Vocabulary,
+    family,
+    family_names,
+    real_bare_symbols,
+)
+from derive.errors import InputError
+from derive.model import Model, Rewrite, Stage
+from derive.steps import Definition
+
+TARGET = "t"  # the target of an example: the one name besides the input a file need not define
+FEATURES = sp.Symbol("D", integer=True, positive=True)  # entries of the input x
+# the parameter entry w_j of the gradient: j, else the first of these names the file leaves free
+ENTRY_NAMES = ("j", "d", "l", "m")
+FEATURE = sp.Symbol("j'", integer=True, positive=True)  # the summation index of w^T x
+LABEL = sp.Symbol("T", integer=True, positive=True)  # the correct class of a one-hot target
+CLASS = sp.Symbol("k", integer=True)  # the entry of y = softmax(z), as the parser's indices
+ACTIVATIONS = {
+    "tanh": "tanh activation",
+    "sigmoid": "sigmoid activation",
+    "exp": "exponential",
+    "log": "logarithm",
+    "softplus": "softplus",
+    "Max": "maximum",
+}
+
+
+class ModelFileError(InputError):
+    """A model file that cannot be read as a model; the message starts with ``file:line:``."""
+
+
+Fail = Callable[[int | None, str], ModelFileError]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One stage as read: its line in the file and its two sides."""
+
+    line: int
+    lhs: sp.Expr
+    rhs: sp.Expr
+
+    @property
+    def key(self) -> str:
+        """The name it defines: y for y, y for y_k."""
+        return _name(self.lhs)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What ``Assume:`` lines state: the target's two values, sampling domains by name, and
+    the one-hot target (its name and line)."""
+
+    targets: tuple[float, float] | None = None
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
+    one_hot: tuple[str, int] | None = None
+
+
+def build_model(
+    equations: list[Equation],
+    parameter: str,
+    parameter_line: int,
+    assumed: Assumptions,
+    vocabulary: Vocabulary,
+    *,
+    fail: Fail,
+    name: str,
+    title: str,
+    summary: str,
+) -> Model:
+    """The model of the equations, in order, the last defining the loss (see module doc)."""
+    builder = _Builder(equations, parameter, parameter_line, assumed, vocabulary, fail)
+    return builder.model(name, title, summary)
+
+
+class _Builder:
+    def __init__(self, equations, parameter, parameter_line, assumed, vocabulary, fail) -> None:
+        self.equations = [self.softmax_stage(e, vocabulary) for e in equations]
+        self.parameter = parameter
+        self.parameter_line = parameter_line
+        self.assumed = assumed
+        self.vocabulary = vocabulary
+        self.fail = fail
+
+    def model(self, name: str, title: str, summary: str) -> Model:
+        if not any(_uses(e.rhs, self.parameter) for e in self.equations):
+            raise self.fail(
+                self.parameter_line,
+                f"the loss does not depend on the parameter {self.parameter}: no stage uses it",
+            )
+        self.check_definitions()
+        equations = [self.with_dot_products(e) for e in self.equations]
+        used = {str(i) for e in equations for i in _indices(e.lhs) | _indices(e.rhs)}
+        self.entry = sp.Symbol(
+            next((n for n in ENTRY_NAMES if n not in used), "j_w"), integer=True, positive=True
+        )
+        free = {str(i) for e in equations for i in _indices(e.lhs)}
+        free |= {self.entry.name, LABEL.name}
+        equations = [self.fresh_sums(e, free, free | used) for e in equations]
+        chain = self.chain(equations)
+        score = chain[-1]
+        multiclass = isinstance(score.lhs, sp.Indexed)
+        self.check_score(score, multiclass)
+        if not multiclass and self.assumed.one_hot is not None:
+            raise self.fail(
+                self.assumed.one_hot[1],
+                f"one-hot targets need a score per class: {score.key}_k = {self.parameter}_k^T x",
+            )
+        assumptions = self.one_hot(chain) if multiclass else ()
+        path = self.path(chain, assumptions)
+        stages = [self.stage(e, e is score, e is chain[0], multiclass) for e in reversed(chain)]
+        domains = {**infer_domains([s.expr for s in stages]), **self.assumed.domains}
+        targets = self.assumed.targets
+        if targets is not None and set(targets) <= {0.0, 1.0}:
+            domains.setdefault(TARGET, (0.0, 1.0))
+        plain = _Plain(stages, assumptions, path)
+        stages = [Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages]
+        path = tuple(plain(v) for v in path)
+        self.check_rules(stages, path, chain)
+        return Model(
+            name=name,
+            title=title,
+            summary=f"{summary}: {', then '.join(s.name for s in stages)}.",
+            stages=tuple(stages),
+            chain=path,
+            assumptions=tuple(
+                Definition(plain(d.lhs), plain(d.rhs), d.description) for d in assumptions
+            ),
+            rewrites=tuple(r for s in stages if (r := _softmax_rewrite(s)) is not None),
+            label=LABEL if multiclass else None,
+            index_bounds=plain.bounds(self.vocabulary, score, self.entry),
+            domains=dict(sorted(domains.items())),
+            notes=tuple(d.description for d in assumptions),
+            targets=None if multiclass else targets,
+        )
+
+    # -- the equations as written ---------------------------------------------------------------
+
+    def softmax_stage(self, e: Equation, vocabulary: Vocabulary) -> Equation:
+        """``y = \\operatorname{softmax}(z)`` is the family y_k = e^{z_k} / sum_j e^{z_j}."""
+        rhs = e.rhs
+        if isinstance(e.lhs, sp.Symbol) and isinstance(rhs, AppliedUndef):
+            if str(rhs.func) == "softmax" and len(rhs.args) == 1:
+                (scores,) = rhs.args
+                if isinstance(scores, sp.Symbol):
+                    size = vocabulary.size(DEFAULT_SIZE)
+                    entry = softmax_entry(family(str(scores)), CLASS, size)
+                    (made_up,) = [s for s in entry.atoms(sp.Symbol) if s.name == SOFTMAX_INDEX]
+                    entry = entry.xreplace({made_up: sp.Symbol(f"{CLASS}'", integer=True)})
+                    return Equation(e.line, family(str(e.lhs))[CLASS], entry)
+        return e
+
+    def check_definitions(self) -> None:
+        """Each stage defines a new name from names defined above it: no cycle, nothing
+        used before it is defined, nothing undefined but the input and the target."""
+        defined: dict[str, Equation] = {}
+        for e in self.equations:
+            if not _definable(e.lhs):
+                raise self.fail(
+                    e.line, "the left side of a stage is one name (z, y, L) or a family (z_k)"
+                )
+            if e.key == self.parameter:
+                raise self.fail(e.line, f"{e.key} is the parameter and cannot be a stage")
+            if e.key in defined:
+                first = defined[e.key].line
+                raise self.fail(e.line, f"{e.key} is defined twice (first on line {first})")
+            defined[e.key] = e
+        for position, e in enumerate(self.equations):
+            for used in sorted(_names_used(e.rhs)):
+                if used == e.key:
+                    raise self.fail(e.line, f"a cycle: {e.key} is defined in terms of itself")
+                later = defined.get(used)
+                if later is None or self.equations.index(later) < position:
+                    continue
+                if e.key in _reached(later, defined):
+                    raise self.fail(
+                        e.line,
+                        f"a cycle between stages: {e.key} uses {used} (line {later.line}), "
+                        f"which uses {e.key}",
+                    )
+                raise self.fail(
+                    e.line, f"{used} is used before it is defined (on line {later.line})"
+                )
+        inputs = {
+            n for e in self.equations if _uses(e.rhs, self.parameter) for n in _names_used(e.rhs)
+        }
+        for e in self.equations:
+            for used in sorted(_names_used(e.rhs) - set(defined) - inputs - {TARGET}):
+                raise self.fail(
+                    e.line,
+                    f"{used} is used but never defined: define it in a display equation above "
+                    f"(the only names a file need not define are the input x of the score and "
+                    f"the target {TARGET})",
+                )
+
+    def with_dot_products(self, e: Equation) -> Equation:
+        """``w \\cdot x`` (read as a product) is the dot product w^T x; every sum over the
+        entries of the parameter runs over the D features, with the index j'."""
+        rhs = e.rhs.replace(lambda n: isinstance(n, sp.Mul), self.dot)
+        if sp.Symbol(self.parameter, real=True) in real_bare_symbols(rhs):
+            raise self.fail(
+                e.line,
+                f"the parameter {self.parameter} is a vector: use it in a linear score "
+                f"{self.parameter}^T x (or {self.parameter} \\cdot x)",
+            )
+        rhs = rhs.replace(lambda n: isinstance(n, sp.Sum), self.feature_sum)
+        return Equation(e.line, e.lhs, rhs)
+
+    def fresh_sums(self, e: Equation, free: set[str], taken: set[str]) -> Equation:
+        """A sum over an index that is free elsewhere (the k of z_k) gets a fresh one (k'),
+        so that differentiating by z_k does not capture it."""
+        rhs = e.rhs.replace(
+            lambda n: isinstance(n, sp.Sum) and str(n.limits[0][0]) in free,
+            lambda n: _renamed(n, taken),
+        )
+        return Equation(e.line, e.lhs, rhs)
+
+    def dot(self, product: sp.Mul) -> sp.Expr:
+        """w x (or w_k x) with x a bare name: sum_j' w_j' x_j' (or sum_j' w_{k,j'} x_j')."""
+        mine = [a for a in product.args if _name(a) == self.parameter]
+        others = [
+            a
+            for a in product.args
+            if isinstance(a, sp.Symbol) and not a.is_integer and a not in mine
+        ]
+        if len(mine) != 1 or len(others) != 1:
+            return product
+        (w,), (x,) = mine, others
+        if isinstance(w, sp.Indexed) and len(w.indices) != 1:
+            return product
+        rows = w.indices if isinstance(w, sp.Indexed) else ()
+        entry = family(self.parameter)[(*rows, FEATURE)]
+        rest = sp.Mul(*(a for a in product.args if a is not w and a is not x))
+        return rest * sp.Sum(entry * family(str(x))[FEATURE], (FEATURE, 1, FEATURES))
+
+    def feature_sum(self, total: sp.Sum) -> sp.Expr:
+        if len(total.limits) != 1:
+            return total
+        index = total.limits[0][0]
+        entries = [
+            i
+            for i in total.function.atoms(sp.Indexed)
+            if _name(i) == self.parameter and i.indices[-1] == index
+        ]
+        if not entries:
+            return total
+        return sp.Sum(total.function.xreplace({index: FEATURE}), (FEATURE, 1, FEATURES))
+
+    # -- the chain --------------------------------------------------------------------------------
+
+    def chain(self, equations: list[Equation]) -> list[Equation]:
+        """The stages from the loss down to the score, each using the one below it only."""
+        by_key = {e.key: e for e in equations}
+        current = loss = equations[-1]
+        chain = [current]
+        while not _uses(current.rhs, self.parameter):
+            below = sorted(_names_used(current.rhs) & set(by_key))
+            if not below:
+                raise self.fail(
+                    current.line,
+                    f"the loss does not depend on the parameter {self.parameter}"
+                    if current is loss
+                    else f"{current.key} does not depend on the parameter {self.parameter}, "
+                    "so neither does the loss",
+                )
+            if len(below) > 1:
+                raise self.fail(
+                    current.line,
+                    f"{current.key} uses {' and '.join(below)}: the stages of a model file form "
+                    "one chain, each using the stage before it",
+                )
+            current = by_key[below[0]]
+            chain.append(current)
+        if _names_used(current.rhs) & set(by_key):
+            raise self.fail(
+                current.line,
+                f"the score {current.key} uses the parameter and another stage: the parameter "
+                "enters through a linear score such as z = w^T x",
+            )
+        for e in equations:
+            if e not in chain:
+                raise self.fail(e.line, f"the loss does not use {e.key}")
+        if isinstance(loss.lhs, sp.Indexed):
+            raise self.fail(loss.line, "the loss is one number: L = ..., not a family")
+        return chain
+
+    def check_score(self, score: Equation, multiclass: bool) -> None:
+        """The score is w^T x (z_k = w_k^T x with K classes); the stages between it and the
+        loss are numbers with a number score, families with a family of scores."""
+        rows = score.lhs.indices if multiclass else ()
+        w = family(self.parameter)
+        rhs = score.rhs
+        linear = (
+            isinstance(rhs, sp.Sum)
+            and rhs.limits == ((FEATURE, 1, FEATURES),)
+            and isinstance(rhs.function, sp.Mul)
+            and len(rhs.function.args) == 2
+            and w[(*rows, FEATURE)] in rhs.function.args
+            and any(
+                isinstance(a, sp.Indexed) and a.indices == (FEATURE,) and a.base != w
+                for a in rhs.function.args
+            )
+        )
+        if not linear:
+            w = self.parameter
+            forms = (
+                f"{w}_{rows[0]}^T x (or {w}_{rows[0]} \\cdot x)"
+                if rows
+                else f"{w}^T x (or {w} \\cdot x, \\sum_j {w}_j x_j)"
+            )
+            raise self.fail(
+                score.line,
+                f"the score {_shown(score.lhs)} must be linear in the parameter: "
+                f"{_shown(score.lhs)} = {forms}",
+            )
+        for e in self.equations[:-1]:
+            if isinstance(e.lhs, sp.Indexed) != multiclass:
+                raise self.fail(
+                    e.line,
+                    f"{e.key} is one number but the scores {score.key} are a family over the "
+                    f"classes: write {e.key}_k = ..."
+                    if multiclass
+                    else f"{_shown(e.lhs)} is a family over the classes but the score "
+                    f"{score.key} is one number",
+                )
+
+    def one_hot(self, chain: list[Equation]) -> tuple[Definition, ...]:
+        """t_k = delta_kT: a multiclass model's targets are one-hot (and say so)."""
+        loss = chain[0]
+        if self.assumed.one_hot is None or TARGET not in family_names(loss.rhs):
+            raise self.fail(
+                loss.line,
+                f"a model with K scores needs one-hot targets: write {TARGET}_k in the loss and "
+                f"a line `Assume: ${TARGET}$ is one-hot`",
+            )
+        name, line = self.assumed.one_hot
+        if name != TARGET:
+            raise self.fail(line, f"only the target {TARGET} can be one-hot")
+        return (
+            Definition(
+                family(TARGET)[CLASS],
+                sp.KroneckerDelta(CLASS, LABEL),
+                "one-hot targets: only the correct class T has target 1",
+            ),
+        )
+
+    def path(self, chain: list[Equation], assumptions) -> tuple[sp.Expr, ...]:
+        """The chain of variables, from the loss to the parameter entry."""
+        score = chain[-1]
+        if not isinstance(score.lhs, sp.Indexed):
+            variables = [e.lhs for e in chain]
+            return (*variables, family(self.parameter)[self.entry])
+        if len(chain) > 3:
+            raise self.fail(
+                chain[1].line,
+                "between the loss and the scores, a model file with K classes has at most one "
+                f"stage (such as the softmax), not {len(chain) - 2}",
+            )
+        (row,) = score.lhs.indices
+        variables = [chain[0].lhs]
+        if len(chain) == 3:
+            middle = chain[1]
+            one_hot = {d.lhs.base: d for d in assumptions}
+            loss = chain[0].rhs.replace(
+                lambda n: isinstance(n, sp.Indexed) and n.base in one_hot,
+                lambda n: sp.KroneckerDelta(n.indices[0], LABEL),
+            )
+            members = {m for m in sift(loss).atoms(sp.Indexed) if _name(m) == middle.key}
+            if members != {family(middle.key)[LABEL]}:
+                raise self.fail(
+                    chain[0].line,
+                    f"with one-hot targets the loss must use {middle.key} at the correct class "
+                    f"only ({middle.key}_T), as the cross-entropy does",
+                )
+            variables.append(family(middle.key)[LABEL])
+        variables.append(score.lhs)
+        return (*variables, family(self.parameter)[row, self.entry])
+
+    def stage(self, e: Equation, is_score: bool, is_loss: bool, multiclass: bool) -> Stage:
+        if is_loss:
+            name = "the loss"
+        elif is_score:
+            name = "linear scores" if multiclass else "linear score"
+        elif _softmax_parts(e.lhs, e.rhs) is not None:
+            name = "softmax activation"
+        else:
+            func = getattr(e.rhs, "func", None)
+            name = ACTIVATIONS.get(getattr(func, "__name__", ""), f"stage {e.key}")
+        return Stage(e.lhs, e.rhs, name)
+
+    def check_rules(self, stages, path, chain: list[Equation]) -> None:
+        """Every local derivative of the chain has a differentiation rule (else the engine
+        would stop with NoRuleError, without the line)."""
+        from derive.calculus import NoRule, differentiate
+
+        by_name = {_name(s.symbol): s for s in stages}
+        for upper, lower, equation in zip(path, path[1:], chain, strict=False):
+            stage = by_name[_name(upper)]
+            expr = stage.expr
+            if isinstance(upper, sp.Indexed):
+                expr = expr.xreplace(dict(zip(stage.symbol.indices, upper.indices, strict=True)))
+            rule = differentiate(expr, lower, check=False)
+            missing = [r for r in rule.walk() if isinstance(r, NoRule)]
+            if missing:
+                raise self.fail(
+                    equation.line,
+                    f"no differentiation rule covers the derivative of {missing[0].expr} "
+                    f"by {missing[0].var} (in d{upper}/d{lower})",
+                )
+
+
+class _Plain:
+    """The parser's symbols (real=True, integer=True) as the built-in models write them."""
+
+    def __init__(self, stages: list[Stage], assumptions, path) -> None:
+        exprs = [x for s in stages for x in (s.symbol, s.expr)]
+        exprs += [x for d in assumptions for x in (d.lhs, d.rhs)] + list(path)
+        table: dict[sp.Basic, sp.Basic] = {}
+        for expr in exprs:
+            for base in expr.atoms(sp.IndexedBase):
+                table[base] = sp.IndexedBase(str(base.label))
+            for s in expr.atoms(sp.Symbol):
+                if s.is_integer and not s.is_positive:
+                    table[s] = sp.Symbol(s.name, integer=True, positive=True)
+                elif not s.is_integer:
+                    table[s] = sp.Symbol(s.name)
+        self.table = table
+        self.indices = {v for v in table.values() if isinstance(v, sp.Symbol) and v.is_integer} | {
+            s for x in exprs for s in x.atoms(sp.Symbol) if s.is_integer and s.is_positive
+        }
+
+    def __call__(self, expr: sp.Expr) -> sp.Expr:
+        return expr.xreplace(self.table)
+
+    def bounds(
+        self, vocabulary: Vocabulary, score: Equation, entry: sp.Symbol
+    ) -> dict[sp.Symbol, sp.Expr]:
+        """Every index with the size it runs up to: features to D, classes to K."""
+        classes = (
+            vocabulary.bound_of(str(score.lhs.indices[0]))
+            if isinstance(score.lhs, sp.Indexed)
+            else None
+        )
+        found: dict[sp.Symbol, sp.Expr] = {}
+        for index in sorted(self.indices, key=str):
+            if index in (FEATURE, entry):
+                found[index] = FEATURES
+            elif index == LABEL:
+                found[index] = classes
+            elif index.name not in vocabulary.sizes and index != FEATURES:
+                found[index] = vocabulary.bound_of(index.name)
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def _softmax_parts(lhs: sp.Expr, rhs: sp.Expr):
+    """(scores family, denominator) when lhs_k = e^{z_k} / sum_j e^{z_j}, else None."""
+    if not isinstance(lhs, sp.Indexed) or len(lhs.indices) != 1:
+        return None
+    numerator, denominator = rhs.as_numer_denom()
+    if not (isinstance(numerator, sp.exp) and isinstance(denominator, sp.Sum)):
+        return None
+    inner = numerator.args[0]
+    if not isinstance(inner, sp.Indexed) or inner.indices != lhs.indices:
+        return None
+    (index, _, _), function = denominator.limits[0], denominator.function
+    if function != sp.exp(inner.base[index]):
+        return None
+    return inner.base, denominator
+
+
+def _softmax_rewrite(stage: Stage) -> Rewrite | None:
+    """e^{z_a} = y_a sum_j e^{z_j}, so that derivatives come back in the softmax y."""
+    parts = _softmax_parts(stage.symbol, stage.expr)
+    if parts is None:
+        return None
+    scores, total = parts
+    a = sp.Wild("a")
+    y = stage.symbol.base
+    return Rewrite(sp.exp(scores[a]), y[a] * total, f"e^{{z_a}} = {y}_a sum e^{{z}}")
+
+
+def _indices(expr: sp.Expr) -> set[sp.Symbol]:
+    """The index symbols of an expression, free or summed."""
+    return {s for s in expr.atoms(sp.Symbol) if s.is_integer}
+
+
+def _renamed(total: sp.Sum, taken: set[str]) -> sp.Sum:
+    """The sum over a fresh index: k -> k' (or k'', ...), a name used nowhere else."""
+    index = total.limits[0][0]
+    name = f"{index.name}'"
+    while name in taken:
+        name += "'"
+    taken.add(name)
+    fresh = sp.Symbol(name, integer=True)
+    return sp.Sum(total.function.xreplace({index: fresh}), (fresh, *total.limits[0][1:]))
+
+
+def _definable(lhs: sp.Expr) -> bool:
+    if isinstance(lhs, sp.Symbol):
+        return not lhs.is_integer
+    return (
+        isinstance(lhs, sp.Indexed)
+        and len(lhs.indices) == 1
+        and isinstance(lhs.indices[0], sp.Symbol)
+        and bool(lhs.indices[0].is_integer)
+    )
+
+
+def _name(expr: sp.Expr) -> str:
+    return str(expr.base.label) if isinstance(expr, sp.Indexed) else str(expr)
+
+
+def _shown(expr: sp.Expr) -> str:
+    return f"{expr.base.label}_{expr.indices[0]}" if isinstance(expr, sp.Indexed) else str(expr)
+
+
+def _names_used(expr: sp.Expr) -> set[str]:
+    return {str(s) for s in real_bare_symbols(expr)} | family_names(expr)
+
+
+def _uses(expr: sp.Expr, name: str) -> bool:
+    return name in _names_used(expr)
+
+
+def _reached(start: Equation, defined: dict[str, Equation]) -> set[str]:
+    """The stage names a stage uses, directly or through other stages."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        e = todo.pop()
+        for used in _names_used(e.rhs):
+            if used in defined and used not in seen:
+                seen.add(used)
+                todo.append(defined[used])
+    return seen
