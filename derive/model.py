@@ -45,6 +45,9 @@ class Model:
     the index of the correct class (T, y_i) in a K-class model, None for a binary one.
     ``targets`` are the values the target of a one-score model takes ((0, 1) for logistic
     regression, (-1, 1) for the hinge), None when it is any real number: the callables check it.
+    ``chains`` are the chains of further parameters (a network's b2, W1, b1), derived after
+    ``chain`` in order; a chain may pass through an indexed variable whose index the next one
+    lacks (s_k then a_m): the loss depends on a_m through every s_k, a sum over k.
     """
 
     name: str
@@ -59,6 +62,7 @@ class Model:
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     targets: tuple[float, ...] | None = None
+    chains: tuple[tuple[sp.Expr, ...], ...] = ()
 
     @property
     def loss(self) -> sp.Expr:
@@ -83,6 +87,7 @@ class Model:
             tuple(sorted(self.domains.items())),
             self.notes,
             self.targets,
+            *((self.chains,) if self.chains else ()),
         )
 
     def definitions(self) -> tuple[Definition, ...]:
