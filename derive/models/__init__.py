@@ -16,6 +16,7 @@ CATALOGUE: dict[str, str] = {
     "logistic": "Logistic regression",
     "softmax": "Softmax regression",
     "svm": "Multiclass SVM (hinge) loss",
+    "two-layer": "Two-layer neural network",
 }
 
 
@@ -23,7 +24,7 @@ def builtin(name: str) -> Model:
     """The built-in model called ``name`` (KeyError for another name)."""
     if name not in CATALOGUE:
         raise KeyError(name)
-    return import_module(f"derive.models.{name}").MODEL
+    return import_module(f"derive.models.{name.replace('-', '_')}").MODEL
 
 
 def __getattr__(name: str):
