@@ -158,6 +158,22 @@ class Derivation:
         """Every step of every section, in reading order."""
         return tuple(step for section in self.sections for step in section.steps)
 
+    @property
+    def per_parameter(self) -> tuple[Gradient, ...]:
+        """Every parameter's gradient: ``gradients``, or the one of a one-parameter model."""
+        if self.gradients:
+            return self.gradients
+        one = Gradient(
+            self.update_rule.parameter,
+            self.result,
+            self.vector_form,
+            self.update_rule,
+            sp.S.One,
+            self.score_gradient,
+            self.vector_where,
+        )
+        return (one,)
+
     def section(self, key: str) -> Section:
         for section in self.sections:
             if section.key == key:

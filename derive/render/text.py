@@ -65,17 +65,26 @@ def derivation_text(derivation: Derivation) -> str:
             case = label
             indent = INDENT * (2 if label else 1)
             out.extend(_chain_lines(chain, indent))
-    result, vector, update = derivation.result, derivation.vector_form, derivation.update_rule
-    out += ["", "Result", f"{INDENT}{text(result.lhs)} = {text(result.rhs)}"]
-    out += _step_notes(result, INDENT)
-    out += ["", "Vector form", f"{INDENT}{text(vector.lhs)} = {text(vector.rhs)}"]
-    for where in derivation.vector_where:
-        out.append(f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})")
-    out += _step_notes(vector, INDENT)
+    gradients = derivation.per_parameter
+    several = len(gradients) > 1
+    out += ["", "Results" if several else "Result"]
+    for g in gradients:
+        out.append(f"{INDENT}{text(g.result.lhs)} = {text(g.result.rhs)}")
+        out += _step_notes(g.result, INDENT)
+    out += ["", "Matrix form" if several else "Vector form"]
+    for g in gradients:
+        out.append(f"{INDENT}{text(g.vector_form.lhs)} = {text(g.vector_form.rhs)}")
+        for where in g.vector_where:
+            out.append(
+                f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})"
+            )
+        out += _step_notes(g.vector_form, INDENT)
     out += ["", "Gradient descent"]
-    out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
-    out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
-    out += _step_notes(update.step, INDENT)
+    for g in gradients:
+        update = g.update_rule
+        out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
+        out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
+        out += _step_notes(update.step, INDENT)
     for note in derivation.notes:
         out += [""] + _wrapped("Note: ", note)
     return "\n".join(out) + "\n"
