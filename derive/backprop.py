@@ -176,7 +176,7 @@ def _gradient(net: _Network, chain: tuple[sp.Expr, ...]) -> Gradient:
     local = net.local(score, parameter)
     section, result = _parameter_section(model, rec, score, parameter, signal, local)
     net.sections.append(replace(section, key=f"gradient_{_family(parameter)}"))
-    form = matrix_form(rec.context, result, parameter, signal, EXAMPLE, N)
+    form = matrix_form(rec.context, result, parameter, score, signal, EXAMPLE, N)
     vector_step = _vector_section(rec, form)
     update = _update_rule(rec, parameter, result)
     return Gradient(parameter, result, vector_step, update, score, signal, form.where)

@@ -17,6 +17,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from derive.context import Context
 from derive.errors import DeriveError
 from derive.functions import example, grad
+from derive.printing import text
 from derive.steps import Definition, Step
 from derive.vector_form import VectorForm, _elementwise
 from derive.verify import per_example
@@ -40,7 +41,7 @@ def _layer_input(result: Step, column: sp.Symbol) -> sp.Indexed:
     return found[0]
 
 
-def _error_matrix(signal: sp.Expr, row: sp.Symbol, n, size, context: Context, i: sp.Symbol):
+def _error_matrix(signal: sp.Expr, row: sp.Symbol, n, size, context: Context, i: sp.Symbol, score):
     """G as a matrix expression (Y - T), or a named matrix with its entries defined."""
     found = _elementwise(signal, row, n, size, context)
     if found is not None:
@@ -52,21 +53,27 @@ def _error_matrix(signal: sp.Expr, row: sp.Symbol, n, size, context: Context, i:
         Definition(
             sp.IndexedBase(name)[i, row],
             per_example(signal, i, context),
-            "the derivative of the loss of example i by the layer's variable",
+            f"the error backpropagated to {text(score)}: dL/d{text(score)} for example i",
         ),
     )
     return sp.MatrixSymbol(name, n, size), entries, where
 
 
 def matrix_form(
-    context: Context, result: Step, parameter: sp.Indexed, signal: sp.Expr, i: sp.Symbol, n
+    context: Context,
+    result: Step,
+    parameter: sp.Indexed,
+    score: sp.Expr,
+    signal: sp.Expr,
+    i: sp.Symbol,
+    n: sp.Expr,
 ) -> VectorForm:
     """grad_P J = (1/N) G^T U for a weight matrix, (1/N) G^T 1 for a bias vector."""
     if not isinstance(parameter, sp.Indexed) or len(parameter.indices) not in (1, 2):
         raise DeriveError(f"no matrix form for the parameter {parameter}: index it as P_r or P_rc")
     row = parameter.indices[0]
     rows = context.index_bounds[row]
-    g, matrices, where = _error_matrix(signal, row, n, rows, context, i)
+    g, matrices, where = _error_matrix(signal, row, n, rows, context, i, score)
     matrices = dict(matrices)
     if len(parameter.indices) == 2:
         column = parameter.indices[1]

@@ -26,7 +26,8 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_list():
     out = run("list")
     assert out.returncode == 0
-    assert [line.split()[0] for line in out.stdout.splitlines()] == ["logistic", "softmax", "svm"]
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert names == ["logistic", "softmax", "svm", "two-layer"]
 
 
 def test_show_softmax_has_both_cases_and_the_result():

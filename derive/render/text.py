@@ -72,9 +72,11 @@ def derivation_text(derivation: Derivation) -> str:
         out.append(f"{INDENT}{text(g.result.lhs)} = {text(g.result.rhs)}")
         out += _step_notes(g.result, INDENT)
     out += ["", "Matrix form" if several else "Vector form"]
+    defined: set = set()  # a matrix defined for an earlier gradient is not defined again
     for g in gradients:
         out.append(f"{INDENT}{text(g.vector_form.lhs)} = {text(g.vector_form.rhs)}")
-        for where in g.vector_where:
+        for where in (w for w in g.vector_where if w not in defined):
+            defined.add(where)
             out.append(
                 f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})"
             )
