@@ -365,6 +365,8 @@ def _parameter_section(
         )
         rec.chain(_product([signal, local]), "substitute", "insert the two results above")
         final = sp.Mul(signal, local)
+        if local == 1:  # a bias: its gradient is the signal itself
+            rec.chain(final, "simplify", "a factor 1 changes nothing")
         result = rec.add(
             sp.Derivative(loss, parameter), final, "result", "the gradient for one training example"
         )
