@@ -2,6 +2,11 @@
 forms and updates, its callables against a hand-written pass and finite differences."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +24,7 @@ from derive.printing import text
 from derive.verify import compare
 
 NAMES = ("W1", "b1", "W2", "b2")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +218,45 @@ def test_bad_input_is_one_clear_error(change, message):
     params, X, labels = problem(rng)
     with pytest.raises(ValueError, match=message):
         derive.gradient_function("two-layer")(*change(params, X, labels))
+
+
+# --- the command line and the PDF --------------------------------------------------------
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "derive", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=600,
+    )
+
+
+def test_show_json_from_the_command_line(d):
+    out = _run("show", "two-layer", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert [g["vector_form"]["rhs"] for g in data["gradients"]] == [
+        "1/N*(Y - T)^T*A",
+        "1/N*(Y - T)^T*1",
+        "1/N*Delta^T*X",
+        "1/N*Delta^T*1",
+    ]
+    assert data["result"] == data["gradients"][0]["result"]
+    rules = {s["rule"] for s in data["steps"]}
+    assert {"multivariate chain rule", "hinge subgradient", "sifting property"} <= rules
+
+
+@pytest.mark.skipif(not (shutil.which("latexmk") and shutil.which("pdftotext")), reason="no TeX")
+def test_report_section_shows_every_gradient(tmp_path, d):
+    out = tmp_path / "network.pdf"
+    run = _run("report", "--output", str(out), "--only", "two-layer")
+    assert run.returncode == 0, run.stderr
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    for expected in ("Two-layer neural network", "Backpropagation", "Results", "Matrix form"):
+        assert expected in flat
+    assert flat.count("MULTIVARIATE CHAIN RULE") + flat.count("multivariate chain rule") >= 3
+    assert flat.count("←") >= 4  # an update rule for each parameter
