@@ -302,7 +302,7 @@ def _validator(p: Plan) -> Callable:
             if len(values) != len(p.names):
                 wanted = f"{len(p.names)} arrays ({', '.join(p.names)})"
                 raise ValueError(f"params must hold {wanted}, got {len(values)}")
-            back = tuple
+            back = list if isinstance(params, list) else tuple
         sizes: dict[str, int] = {}
         arrays = []
         for name, value, shape in zip(p.names, values, p.shapes, strict=True):
