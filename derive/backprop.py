@@ -33,7 +33,6 @@ from derive.engine import (
 )
 from derive.matrix_form import matrix_form
 from derive.model import Model
-from derive.printing import text
 from derive.steps import Derivation, Gradient, Section
 
 Link = tuple[sp.Expr, sp.Expr]
@@ -125,17 +124,21 @@ def _backprop_section(net: _Network, upper: sp.Expr, lower: sp.Expr) -> sp.Expr:
         over = ", ".join(f"{i} = 1..{model.index_bounds[i]}" for i in summed)
         rule = "multivariate chain rule"
         why = (
-            f"the loss depends on {text(lower)} through every {text(upper)} ({over}): "
-            "the sum of the paths"
+            "the loss depends on this variable through every variable of the family above "
+            f"({over}): one path each, summed"
         )
     else:
-        rule, why = "chain rule", f"the loss depends on {text(lower)} only through {text(upper)}"
-    rec.add(
-        lhs, around(_product([sp.Derivative(loss, upper), sp.Derivative(upper, lower)])), rule, why
-    )
+        rule, why = "chain rule", "the loss depends on this variable only through the one above"
+    pair = _product([sp.Derivative(loss, upper), sp.Derivative(upper, lower)])
+    rec.add(lhs, around(pair), rule, why)
     signal, local = net.signals[upper], net.local(upper, lower)
-    rec.chain(around(_product([signal, local])), "substitute", "insert the results above")
-    rec.chain(around(sp.Mul(signal, local)), "simplify", "multiply out the factors")
+    inserted = _product([signal, local])
+    rec.chain(around(inserted), "substitute", "insert the results above")
+    product = sp.Mul(signal, local)
+    if set(sp.Mul.make_args(product)) == set(inserted.args):
+        rec.chain(around(product), "rearrange", "the same product, its factors in the usual order")
+    else:
+        rec.chain(around(product), "simplify", "multiply out the factors")
     value = rec.steps[-1].rhs
     net.signals[lower] = value
     net.sections.append(Section(f"d_{loss}_d_{lower}", "Backpropagation", "", rec.take(), lhs))
