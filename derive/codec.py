@@ -21,6 +21,7 @@ from derive.steps import (
     Case,
     Definition,
     Derivation,
+    Gradient,
     Section,
     Step,
     UpdateRule,
@@ -204,6 +205,18 @@ def _definition(d: Definition) -> list[Any]:
     return [encode(d.lhs), encode(d.rhs), d.description]
 
 
+def _gradient(g: Gradient) -> dict[str, Any]:
+    return {
+        "parameter": encode(g.parameter),
+        "result": _step(g.result),
+        "vector_form": _step(g.vector_form),
+        "update_rule": [encode(g.update_rule.parameter), _step(g.update_rule.step)],
+        "score": encode(g.score),
+        "signal": encode(g.signal),
+        "vector_where": [_definition(x) for x in g.vector_where],
+    }
+
+
 def derivation_to_json(d: Derivation) -> dict[str, Any]:
     """Everything of a derivation but its model (the cache key stands for the model)."""
     return {
@@ -227,6 +240,7 @@ def derivation_to_json(d: Derivation) -> dict[str, Any]:
         "score_gradient": encode(d.score_gradient),
         "notes": list(d.notes),
         "vector_where": [_definition(x) for x in d.vector_where],
+        "gradients": [_gradient(g) for g in d.gradients],
     }
 
 
@@ -258,6 +272,19 @@ def _read_definition(data: list[Any]) -> Definition:
     return Definition(decode(lhs), decode(rhs), str(description))
 
 
+def _read_gradient(data: dict[str, Any]) -> Gradient:
+    parameter, update_step = data["update_rule"]
+    return Gradient(
+        decode(data["parameter"]),
+        _read_step(data["result"]),
+        _read_step(data["vector_form"]),
+        UpdateRule(decode(parameter), _read_step(update_step)),
+        decode(data["score"]),
+        decode(data["signal"]),
+        tuple(_read_definition(x) for x in data["vector_where"]),
+    )
+
+
 def derivation_from_json(data: dict[str, Any], model: Any) -> Derivation:
     """Rebuild a derivation written by :func:`derivation_to_json`; CodecError if malformed."""
     try:
@@ -284,6 +311,7 @@ def derivation_from_json(data: dict[str, Any], model: Any) -> Derivation:
             score_gradient=decode(data["score_gradient"]),
             notes=tuple(str(n) for n in data["notes"]),
             vector_where=tuple(_read_definition(x) for x in data["vector_where"]),
+            gradients=tuple(_read_gradient(g) for g in data["gradients"]),
         )
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise CodecError(f"malformed derivation: {exc}") from None

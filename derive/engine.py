@@ -72,7 +72,12 @@ def _is_named_derivative(expr: sp.Expr) -> bool:
 
 
 def derive_model(model: Model) -> Derivation:
-    """Derive, simplify and verify the gradient of ``model``'s loss by its parameter."""
+    """Derive, simplify and verify the gradient of ``model``'s loss by its parameter (by each
+    of its parameters, backpropagating, when it has several: :mod:`derive.backprop`)."""
+    if model.chains:
+        from derive.backprop import derive_network
+
+        return derive_network(model)
     rec = _Recorder(_context(model), [])
     chain = model.chain
     rules = _rule_trees(model)
@@ -135,7 +140,7 @@ def _definitions(model: Model) -> tuple[Definition, ...]:
 def _context(model: Model) -> Context:
     bounds = dict(model.index_bounds)
     bounds[EXAMPLE] = N
-    parameter_names = {str(_family(model.parameter))}
+    parameter_names = {str(_family(chain[-1])) for chain in (model.chain, *model.chains)}
     return Context(
         definitions=_definitions(model),
         index_bounds=bounds,
@@ -367,6 +372,8 @@ def _parameter_section(
         )
         rec.chain(_product([signal, local]), "substitute", "insert the two results above")
         final = sp.Mul(signal, local)
+        if local == 1:  # a bias: its gradient is the signal itself
+            rec.chain(final, "simplify", "a factor 1 changes nothing")
         result = rec.add(
             sp.Derivative(loss, parameter), final, "result", "the gradient for one training example"
         )

@@ -77,6 +77,9 @@ class Model:
     ``regularizer`` is a penalty R on the parameter added to the cost, J = mean loss + R, not
     to the per-example loss (for L2: (lambda/2) sum_j w_j^2); ``hyperparameters`` are the
     constants of the loss and of R, given to the callables as keyword arguments.
+    ``chains`` are the chains of further parameters (a network's b2, W1, b1), derived after
+    ``chain`` in order; a chain may pass through an indexed variable whose index the next one
+    lacks (s_k then a_m): the loss depends on a_m through every s_k, a sum over k.
     """
 
     name: str
@@ -94,6 +97,7 @@ class Model:
     nonnegative_targets: bool = False
     regularizer: sp.Expr | None = None
     hyperparameters: tuple[Hyperparameter, ...] = ()
+    chains: tuple[tuple[sp.Expr, ...], ...] = ()
 
     @property
     def loss(self) -> sp.Expr:
@@ -124,6 +128,7 @@ class Model:
                 (h.symbol, h.keyword, h.default, h.description, h.low, h.high, h.low_open)
                 for h in self.hyperparameters
             ),
+            *((self.chains,) if self.chains else ()),
         )
 
     def definitions(self) -> tuple[Definition, ...]:

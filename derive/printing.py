@@ -27,6 +27,8 @@ __all__ = ["latex", "text"]
 CALLIGRAPHIC = frozenset({"L", "J"})
 """Symbol names printed in calligraphic type: the loss and the cost."""
 
+_LAYER = re.compile(r"([A-Za-z])(\d+)")
+"""A family named for its layer (W1, b2): printed W^{(1)}, so that W1_km is not W_{1km}."""
 _TALL = re.compile(r"\\frac|\\sum|\\left|\\begin|\\prod|\\dfrac")
 _TOKEN = re.compile(r"^[A-Za-z0-9']+$")
 
@@ -117,8 +119,15 @@ class DeriveLatexPrinter(LatexPrinter):
             name += "_{" + " ".join(subs) + "}"
         return name
 
+    def _layered(self, name: str) -> str | None:
+        found = _LAYER.fullmatch(name)
+        return None if found is None else f"{found[1]}^{{({found[2]})}}"
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol, style: str = "plain") -> str:
+        return self._layered(expr.name) or self._print_Symbol(expr, style)
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        base = self._print(expr.base)
+        base = self._layered(str(expr.base.label)) or self._print(expr.base)
         if "_" in base or "^" in base:
             base = "{" + base + "}"
         return f"{base}_{{{' '.join(self._print(i) for i in expr.indices)}}}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from derive.printing import latex, text
-from derive.steps import Definition, Derivation, Step, Verification
+from derive.steps import Definition, Derivation, Gradient, Step, UpdateRule, Verification
 
 
 def verification_to_dict(v: Verification) -> dict[str, Any]:
@@ -37,9 +37,25 @@ def step_to_dict(step: Step) -> dict[str, Any]:
     }
 
 
-def derivation_to_dict(d: Derivation) -> dict[str, Any]:
-    """Everything a program needs: the steps by section, the result, vector form and update."""
+def _update(u: UpdateRule) -> dict[str, Any]:
+    return {"parameter": text(u.parameter), **step_to_dict(u.step)}
+
+
+def gradient_to_dict(g: Gradient) -> dict[str, Any]:
+    """One parameter's gradient: result, matrix form (with its where) and update rule."""
     return {
+        "parameter": text(g.parameter),
+        "result": step_to_dict(g.result),
+        "vector_form": step_to_dict(g.vector_form),
+        "vector_where": [_definition(x) for x in g.vector_where],
+        "update_rule": _update(g.update_rule),
+    }
+
+
+def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+    """Everything a program needs: the steps by section, the result, vector form and update
+    (and ``gradients``, each parameter's, for a model with several)."""
+    data = {
         "name": d.name,
         "title": d.title,
         "summary": d.summary,
@@ -52,9 +68,9 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "result": step_to_dict(d.result),
         "vector_form": step_to_dict(d.vector_form),
         "vector_where": [_definition(x) for x in d.vector_where],
-        "update_rule": {
-            "parameter": text(d.update_rule.parameter),
-            **step_to_dict(d.update_rule.step),
-        },
+        "update_rule": _update(d.update_rule),
         "notes": list(d.notes),
     }
+    if d.gradients:
+        data["gradients"] = [gradient_to_dict(g) for g in d.gradients]
+    return data

@@ -110,12 +110,33 @@ class UpdateRule:
 
 
 @dataclass(frozen=True)
+class Gradient:
+    """One parameter's gradient in a model with several: the per-example result, its matrix
+    form (with the matrices it introduces) and its update rule.
+
+    ``score`` is the variable the parameter enters through (s_k, h_m) and ``signal`` dL/dscore,
+    from which the numeric gradient is built (G = the signal per example, grad = G^T U / N).
+    """
+
+    parameter: sp.Expr
+    result: Step
+    vector_form: Step
+    update_rule: UpdateRule
+    score: sp.Expr
+    signal: sp.Expr
+    vector_where: tuple[Definition, ...] = ()
+
+
+@dataclass(frozen=True)
 class Derivation:
     """A complete, verified gradient derivation of one model.
 
     ``score_gradient`` is dL/dz, the derivative of the loss by the linear score, from which
     the numeric gradient is built (G = dL/dz per example, grad = G^T X / N);
     ``vector_where`` defines the matrices the vector form introduces (G_ij = ...).
+    ``gradients`` holds every parameter's gradient of a model with several parameters (a
+    network), in the order derived; ``result``, ``vector_form`` and ``update_rule`` are then
+    the first one's. It is empty for a model with one parameter.
     """
 
     name: str
@@ -130,11 +151,28 @@ class Derivation:
     score_gradient: sp.Expr = sp.S.One
     notes: tuple[str, ...] = field(default=())
     vector_where: tuple[Definition, ...] = field(default=())
+    gradients: tuple[Gradient, ...] = field(default=())
 
     @property
     def steps(self) -> tuple[Step, ...]:
         """Every step of every section, in reading order."""
         return tuple(step for section in self.sections for step in section.steps)
+
+    @property
+    def per_parameter(self) -> tuple[Gradient, ...]:
+        """Every parameter's gradient: ``gradients``, or the one of a one-parameter model."""
+        if self.gradients:
+            return self.gradients
+        one = Gradient(
+            self.update_rule.parameter,
+            self.result,
+            self.vector_form,
+            self.update_rule,
+            sp.S.One,
+            self.score_gradient,
+            self.vector_where,
+        )
+        return (one,)
 
     def section(self, key: str) -> Section:
         for section in self.sections:

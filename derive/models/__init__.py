@@ -24,6 +24,7 @@ CATALOGUE: dict[str, str] = {
     "huber": "Huber regression",
     "poisson": "Poisson regression (log link)",
     "softmax_smoothing": "Softmax regression with label smoothing",
+    "two-layer": "Two-layer neural network",
 }
 
 
@@ -31,7 +32,7 @@ def builtin(name: str) -> Model:
     """The built-in model called ``name`` (KeyError for another name)."""
     if name not in CATALOGUE:
         raise KeyError(name)
-    return import_module(f"derive.models.{name}").MODEL
+    return import_module(f"derive.models.{name.replace('-', '_')}").MODEL
 
 
 def __getattr__(name: str):

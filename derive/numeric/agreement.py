@@ -74,6 +74,8 @@ def agreement(
     rng = np.random.default_rng(seed)
     model = derivation(name).model
     binary = model.label is None
+    if derivation(name).gradients:
+        return _network_agreement(name, rng, n, d, k)
     loss, grad = loss_function(name), gradient_function(name)
     params, X, target = problem_for(model, rng, n, d, k)
     g = grad(params, X, target)
@@ -83,6 +85,34 @@ def agreement(
     fd = numerical_gradient(lambda p: loss(p, X, target), params)
     row["err_finite_difference"] = relative_error(g, fd)
     return row
+
+
+def _network_agreement(name: str, rng: np.random.Generator, n: int, d: int, k: int):
+    """The same row for the two-layer network (H = d hidden units): the largest error of its
+    four gradients."""
+    from derive.api import gradient_function, loss_function
+    from derive.numeric.reference_network import network_grad
+
+    h = d
+    params = (
+        rng.normal(size=(h, d)),
+        rng.normal(size=h),
+        rng.normal(size=(k, h)),
+        rng.normal(size=k),
+    )
+    X, labels = rng.normal(size=(n, d)), rng.integers(0, k, n)
+    loss, grads = loss_function(name), gradient_function(name)(params, X, labels)
+    reference = network_grad(params, X, labels)
+    errors, fds = [], []
+    for position, (g, r) in enumerate(zip(grads, reference, strict=True)):
+        errors.append(relative_error(g, r))
+
+        def moved(p, position=position):
+            return loss(params[:position] + (p,) + params[position + 1 :], X, labels)
+
+        fds.append(relative_error(g, numerical_gradient(moved, params[position])))
+    row: dict[str, Any] = {"model": name, "N": n, "D": d, "K": k}
+    return {**row, "err_reference": max(errors), "err_finite_difference": max(fds)}
 
 
 def agreement_table(names: Sequence[str] | None = None) -> list[dict[str, Any]]:

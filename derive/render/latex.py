@@ -34,22 +34,22 @@ def derivation_fragment(derivation: Derivation, heading: str = "section") -> str
 
 def key_results(derivation: Derivation) -> list[KeyResult]:
     """Where each section's chains end (first left side = last right side), each once, without
-    the final result, which is shown boxed."""
-    final = KeyResult(latex(derivation.result.lhs), latex(derivation.result.rhs))
+    the final results, which are shown boxed."""
+    finals = {KeyResult(latex(g.result.lhs), latex(g.result.rhs)) for g in derivation.per_parameter}
     results: dict[KeyResult, None] = {}
     for section in derivation.sections:
         for chain in chains_of(section.steps):
             case = chain[0].case
             condition = "" if case is None or case.holds_everywhere else latex(case.condition)
             results.setdefault(KeyResult(latex(chain[0].lhs), latex(chain[-1].rhs), condition))
-    return [r for r in results if r != final]
+    return [r for r in results if r not in finals]
 
 
 def derivation_notebook(derivation: Derivation) -> str:
     """A compact ``$$\\begin{aligned}...$$`` of the key results, with no custom macros, for
     Jupyter's ``_repr_latex_`` (MathJax)."""
     gradient, product, _ = chain_rule(derivation.model.chain)
-    if states_chain_rule(derivation):
+    if states_chain_rule(derivation) or derivation.gradients:
         gradient = product = ""
     return render(
         "notebook.tex",
@@ -58,11 +58,16 @@ def derivation_notebook(derivation: Derivation) -> str:
         gradient=gradient,
         product=product,
         results=key_results(derivation),
-        result=(latex(derivation.result.lhs), latex(derivation.result.rhs)),
-        vector=(latex(derivation.vector_form.lhs), latex(derivation.vector_form.rhs)),
-        update=(
-            latex(derivation.update_rule.parameter),
-            latex(derivation.update_rule.step.lhs),
-            latex(derivation.update_rule.step.rhs),
-        ),
+        gradients=[
+            (
+                (latex(g.result.lhs), latex(g.result.rhs)),
+                (latex(g.vector_form.lhs), latex(g.vector_form.rhs)),
+                (
+                    latex(g.update_rule.parameter),
+                    latex(g.update_rule.step.lhs),
+                    latex(g.update_rule.step.rhs),
+                ),
+            )
+            for g in derivation.per_parameter
+        ],
     ).strip()

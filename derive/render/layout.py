@@ -26,11 +26,12 @@ from derive.render.view import (
     Counts,
     DerivationView,
     Display,
+    GradientView,
     Line,
     Note,
     SectionView,
 )
-from derive.steps import Definition, Derivation, Section, Step, Verification
+from derive.steps import Definition, Derivation, Section, Step, UpdateRule, Verification
 
 TEXT_WIDTH_EM = 39.0
 """The report's \\linewidth in em (A4, 2.5 cm margins, 11 pt), a little under the true 41."""
@@ -258,7 +259,11 @@ def _display(step: Step, boxed: bool) -> Display:
 def layout_update(derivation: Derivation) -> Aligned:
     """``parameter <- w - alpha dJ/dw = ...`` as an aligned display of two or more rows,
     after the derivation of dJ/dw when the update has one (a penalty in the cost)."""
-    rule = derivation.update_rule
+    return _layout_rule(derivation.update_rule)
+
+
+def _layout_rule(rule: UpdateRule) -> Aligned:
+    """One update rule, after the derivation of dJ/dw when it has one."""
     mode = _Mode(_beside_room(), legend=False)
     before: list[Line] = []
     for chain in chains_of(rule.step.substeps):
@@ -285,9 +290,11 @@ def _all_steps(derivation: Derivation) -> list[Step]:
         for sub in step.substeps:
             visit(sub)
 
-    for step in (*derivation.steps, derivation.result, derivation.vector_form):
+    for step in derivation.steps:
         visit(step)
-    visit(derivation.update_rule.step)
+    for gradient in derivation.per_parameter:
+        for step in (gradient.result, gradient.vector_form, gradient.update_rule.step):
+            visit(step)
     return list(seen)
 
 
@@ -325,11 +332,32 @@ def states_chain_rule(derivation: Derivation) -> bool:
     )
 
 
+def layout_gradients(derivation: Derivation) -> tuple[GradientView, ...]:
+    """Each parameter's result, matrix form and update of a model with several parameters;
+    a matrix defined for an earlier gradient (Delta) is not defined again."""
+    views, defined = [], set()
+    for g in derivation.gradients:
+        where = tuple(d for d in g.vector_where if d not in defined)
+        defined.update(where)
+        views.append(
+            GradientView(
+                result=_display(g.result, boxed=True),
+                vector_form=_display(g.vector_form, boxed=False),
+                vector_where=layout_definitions(where),
+                update=_layout_rule(g.update_rule),
+            )
+        )
+    return tuple(views)
+
+
 def layout_derivation(derivation: Derivation) -> DerivationView:
-    """The whole derivation, laid out (the chain-rule overview only if no section shows it)."""
+    """The whole derivation, laid out (the chain-rule overview only if no section shows it;
+    a model with several parameters states each chain in its first section)."""
     gradient, product, path = chain_rule(derivation.model.chain)
     if states_chain_rule(derivation):
         gradient = product = ""
+    if derivation.gradients:
+        gradient = product = path = ""
     return DerivationView(
         name=derivation.name,
         title=derivation.title,
@@ -346,4 +374,5 @@ def layout_derivation(derivation: Derivation) -> DerivationView:
         notes=derivation.notes,
         counts=count_verifications(derivation),
         loss=loss_definition(derivation),
+        gradients=layout_gradients(derivation),
     )

@@ -65,19 +65,30 @@ def derivation_text(derivation: Derivation) -> str:
             case = label
             indent = INDENT * (2 if label else 1)
             out.extend(_chain_lines(chain, indent))
-    result, vector, update = derivation.result, derivation.vector_form, derivation.update_rule
-    out += ["", "Result", f"{INDENT}{text(result.lhs)} = {text(result.rhs)}"]
-    out += _step_notes(result, INDENT)
-    out += ["", "Vector form", f"{INDENT}{text(vector.lhs)} = {text(vector.rhs)}"]
-    for where in derivation.vector_where:
-        out.append(f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})")
-    out += _step_notes(vector, INDENT)
+    gradients = derivation.per_parameter
+    several = len(gradients) > 1
+    out += ["", "Results" if several else "Result"]
+    for g in gradients:
+        out.append(f"{INDENT}{text(g.result.lhs)} = {text(g.result.rhs)}")
+        out += _step_notes(g.result, INDENT)
+    out += ["", "Matrix form" if several else "Vector form"]
+    defined: set = set()  # a matrix defined for an earlier gradient is not defined again
+    for g in gradients:
+        out.append(f"{INDENT}{text(g.vector_form.lhs)} = {text(g.vector_form.rhs)}")
+        for where in (w for w in g.vector_where if w not in defined):
+            defined.add(where)
+            out.append(
+                f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})"
+            )
+        out += _step_notes(g.vector_form, INDENT)
     out += ["", "Gradient descent"]
-    for chain in chains_of(update.step.substeps):  # dJ/dw, when the cost has a penalty
-        out.extend(_chain_lines(chain, INDENT))
-    out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
-    out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
-    out += _step_notes(update.step, INDENT)
+    for g in gradients:
+        update = g.update_rule
+        for chain in chains_of(update.step.substeps):  # dJ/dw, when the cost has a penalty
+            out.extend(_chain_lines(chain, INDENT))
+        out.append(f"{INDENT}{text(update.parameter)} <- {text(update.step.lhs)}")
+        out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
+        out += _step_notes(update.step, INDENT)
     for note in derivation.notes:
         out += [""] + _wrapped("Note: ", note)
     return "\n".join(out) + "\n"

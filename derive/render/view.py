@@ -117,6 +117,18 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class GradientView:
+    """One parameter's gradient of a model with several: the boxed result, its matrix form
+    (with the matrices it introduces, empty when an earlier gradient defined them) and the
+    update rule."""
+
+    result: Display
+    vector_form: Display
+    vector_where: Aligned
+    update: Aligned
+
+
+@dataclass(frozen=True)
 class DerivationView:
     """A derivation as strings and small records, everything a template needs."""
 
@@ -135,6 +147,7 @@ class DerivationView:
     notes: tuple[str, ...]
     counts: Counts
     loss: str
+    gradients: tuple[GradientView, ...] = ()
 
 
 NO_COUNTS = Counts(0, 0, 0, 0, 0)
