@@ -18,7 +18,7 @@ from derive.render import pdf, report, templates
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_experiments import small_results  # noqa: E402
-from test_render import AGREEMENT, CHECK, fake_derivation  # noqa: E402
+from test_render import AGREEMENT, CHECK, DERIVATIONS, fake_derivation  # noqa: E402
 
 HOSTILE_TITLE = r"\input{/etc/passwd} $x$ 50% a_b #1 \immediate\write18{touch /tmp/x}"
 needs_tex = pytest.mark.skipif(
@@ -71,7 +71,13 @@ def built(tmp_path_factory):
     messages: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         example = install_fakes(mp, out.parent)
-        report.build_report(out, title=HOSTILE_TITLE, check_file=example, progress=messages.append)
+        report.build_report(
+            out,
+            names=list(DERIVATIONS),
+            title=HOSTILE_TITLE,
+            check_file=example,
+            progress=messages.append,
+        )
     return out, pdf_text(out), messages, existed, marker
 
 
