@@ -182,6 +182,9 @@ def _stabilize(expr: sp.Expr, zero_one_targets: bool = False) -> sp.Expr:
     expr = sp.expand_log(expr, force=True)
     expr = expr.replace(sp.log(sigmoid(u)), -softplus(-u))
     expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
+    expr = expr.replace(sp.log(1 + sp.exp(u)), softplus(u))  # as a model file writes them
+    expr = expr.replace(1 / (1 + sp.exp(u)), sigmoid(-u))
+    expr = expr.replace(v * sp.exp(u) * sigmoid(-u), v * sigmoid(u))
     if zero_one_targets:
         expr = expr.replace(lambda e: isinstance(e, sp.Add), _one_softplus)
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
