@@ -40,3 +40,16 @@ def test_loss_and_gradient_are_finite_and_right_at_any_scale(model, scale):
     assert relative_error(g, expected) < 1e-12
     if scale == 1.0:
         assert relative_error(g, numerical_gradient(lambda p: reference(p, X, t), w)) < 1e-6
+
+
+@pytest.mark.parametrize("name", ["logistic", "logistic_l2"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_the_sigmoid_of_a_huge_score_is_not_nan(name, sign):
+    from derive.numeric.agreement import REFERENCE
+
+    X, t = np.array([[0.12573022], [0.5]]), np.array([0.0, 1.0])
+    w = np.array([sign * 6404.2265])
+    value, g = derive.value_and_grad_function(name)(w, X, t)
+    ref_loss, ref_grad = REFERENCE[name]
+    assert value == pytest.approx(ref_loss(w, X, t), rel=1e-12)
+    assert relative_error(g, ref_grad(w, X, t)) < 1e-12

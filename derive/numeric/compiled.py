@@ -184,13 +184,25 @@ def _stabilize(expr: sp.Expr, zero_one_targets: bool = False) -> sp.Expr:
     expr = expr.replace(sp.log(1 - sigmoid(u)), -softplus(u))
     expr = expr.replace(sp.log(1 + sp.exp(u)), softplus(u))  # as a model file writes them
     expr = expr.replace(1 / (1 + sp.exp(u)), sigmoid(-u))
-    expr = expr.replace(v * sp.exp(u) * sigmoid(-u), v * sigmoid(u))
+    expr = expr.replace(lambda e: isinstance(e, sp.Mul), _sigmoid_products)
     if zero_one_targets:
         expr = expr.replace(lambda e: isinstance(e, sp.Add), _one_softplus)
     expr = expr.replace(sp.log(rowsum(sp.exp(v))), logsumexp(v))
     expr = expr.replace(sp.exp(u) * rowsum(sp.exp(v)) ** -1, sp.exp(u - logsumexp(v)))
     expr = expr.replace(sp.exp(v - logsumexp(v)), softmax(v))
     return expr.replace(lambda e: isinstance(e, sp.Add), _gap)
+
+
+def _sigmoid_products(product: sp.Mul) -> sp.Expr:
+    """e^u sigma(-u) -> sigma(u): the same number, without e^u's overflow."""
+    factors = list(product.args)
+    for factor in factors:
+        if isinstance(factor, sp.exp):
+            partner = sigmoid(-factor.args[0])
+            if partner in factors:
+                rest = [f for f in factors if f is not factor and f != partner]
+                return sp.Mul(sigmoid(factor.args[0]), *rest)
+    return product
 
 
 def _one_softplus(total: sp.Add) -> sp.Expr:
