@@ -97,6 +97,21 @@ def _number(value: object, digits: int = 4) -> str:
     return f"{x:.{digits - 1}e}"
 
 
+def in_sentence(title: object) -> str:
+    """A title inside a sentence: "Logistic regression" becomes "logistic regression", while a
+    first word that is an acronym or holds a digit ("SVM loss", "L2-regularised") stays."""
+    words = str(title)
+    first = words.split(" ", 1)[0]
+    if (
+        len(first) > 1
+        and first[0].isupper()
+        and first[1:].islower()
+        and first.replace("-", "").isalpha()
+    ):
+        return words[0].lower() + words[1:]
+    return words
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The shared Jinja2 environment over ``templates/`` (strict: undefined names fail)."""
@@ -124,6 +139,7 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["code"] = code_escape
     env.filters["num"] = _number
+    env.filters["sentence"] = in_sentence
     return env
 
 
