@@ -423,11 +423,12 @@ def build_report(
     check = check_report(check_file, progress)
     compare, files = None, {}
     if any(name in COMPARED for name in chosen):
+        from derive.render.figure_cache import cached_figures
         from derive.render.figures import loss_vs_margin
 
         with timed(progress, "figures"):
             compare = comparison(views)
-            files[FIGURE] = loss_vs_margin()
+            files.update(cached_figures(FIGURE, None, lambda: {FIGURE: loss_vs_margin()}))
     measured = None
     if experiments and all(name in chosen for name in COMPARED):
         from derive.render.experiments import experiment_figures, experiment_view
@@ -435,7 +436,7 @@ def build_report(
         data = experiment_results(progress)
         with timed(progress, "experiment figures"):
             measured = experiment_view(data)
-            files.update(experiment_figures(data))
+            files.update(cached_figures("experiments", data, lambda: experiment_figures(data)))
     context = report_context(
         views, title, agreement, compare, check, experiments=measured, files=len(models)
     )
