@@ -668,6 +668,11 @@ def test_control_characters_are_escaped_not_looped_on():
         ),
         (r"for $|r| \leq \delta$", r"for $|r| \leq \delta$", "for |r| <= delta"),
         (r"$\mathcal{L}$ is", r"$\mathcal{L}$ is", "L is"),
+        (
+            r"to $h_{m}$: $\partial \mathcal{L} / \partial h_{m}$",
+            r"to $h_{m}$: $\partial \mathcal{L} / \partial h_{m}$",
+            "to h_m: dL / dh_m",
+        ),
         # unsafe or unbalanced math is text, printed literally
         (r"a $\input{x}$ b", r"a \$\textbackslash{}input\{x\}\$ b", r"a input{x} b"),
         ("costs $5", r"costs \$5", "costs $5"),

@@ -12,7 +12,15 @@ from derive.steps import Derivation, Step
 
 INDENT = "  "
 WIDTH = 88
-_IN_TEXT = {r"\|": "||", r"\leq": "<=", r"\geq": ">=", r"\cdot": "*", r"\ldots": "..."}
+_IN_TEXT = {
+    r"\|": "||",
+    r"\leq": "<=",
+    r"\geq": ">=",
+    r"\cdot": "*",
+    r"\ldots": "...",
+    r"\partial ": "d",
+}
+_SCRIPT = re.compile(r"([_^])\{(\w+)\}")  # h_{m} reads h_m in a terminal
 _COMMAND = re.compile(r"\\(?:mathcal|mathrm|mathbf)\{(\w+)\}|\\([A-Za-z]+)")
 
 
@@ -23,7 +31,7 @@ def plain(prose: str) -> str:
         math = match[1]
         for command, shown in _IN_TEXT.items():
             math = math.replace(command, shown)
-        return _COMMAND.sub(lambda m: m[1] or m[2], math)
+        return _SCRIPT.sub(r"\1\2", _COMMAND.sub(lambda m: m[1] or m[2], math))
 
     return re.sub(r"\$([^$]+)\$", formula, prose)
 
