@@ -17,7 +17,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from derive.context import Context
 from derive.errors import DeriveError
 from derive.functions import example, grad
-from derive.printing import text
+from derive.printing import latex
 from derive.steps import Definition, Step
 from derive.vector_form import VectorForm, _elementwise
 from derive.verify import per_example
@@ -53,7 +53,8 @@ def _error_matrix(signal: sp.Expr, row: sp.Symbol, n, size, context: Context, i:
         Definition(
             sp.IndexedBase(name)[i, row],
             per_example(signal, i, context),
-            f"the error backpropagated to {text(score)}: dL/d{text(score)} for example i",
+            f"the error backpropagated to ${latex(score)}$: "
+            rf"$\partial \mathcal{{L}} / \partial {latex(score)}$ for example $i$",
         ),
     )
     return sp.MatrixSymbol(name, n, size), entries, where
@@ -92,7 +93,8 @@ def matrix_form(
         matrix = sp.MatMul(1 / n, sp.Transpose(g), right)
         entry = MatrixElement(matrix, row - 1, 0)
         explanation = (
-            "the mean over the examples of the per-example gradients: G^T times a column of ones"
+            "the mean over the examples of the per-example gradients: the errors summed over "
+            "the examples, a product with a column of ones"
         )
     weights = sp.MatrixSymbol(_family(parameter), rows, columns)
     cost = sp.Symbol("J")

@@ -94,6 +94,66 @@ def _oriented(relation: sp.Basic) -> sp.Basic:
     )
 
 
+_UPPER = {"<": "<", "<=": "<="}
+_LOWER = {">": ">", ">=": ">="}
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def _bound(condition: sp.Basic) -> tuple[sp.Expr, str, sp.Expr] | None:
+    """``(x, op, threshold)`` of a condition ``x op threshold`` read as a reader writes it."""
+    if not isinstance(condition, sp.core.relational.Relational) or isinstance(
+        condition, sp.Eq | sp.Ne
+    ):
+        return None
+    oriented = _oriented(condition)
+    return oriented.lhs, oriented.rel_op, oriented.rhs
+
+
+def piece_conditions(expr: sp.Piecewise) -> list[tuple[tuple[str, sp.Expr], ...]] | None:
+    """Each piece's own condition, the earlier pieces excluded, as one or two bounds on the
+    variable: ``r < -delta``, ``-delta <= r <= delta``, ``r > delta`` for SymPy's sequential
+    ``r < -delta``, ``r <= delta``, otherwise. A bound is ``(op, threshold)`` with op as
+    ``x op threshold`` reads. None when the pieces are not intervals of one variable in
+    increasing (or decreasing) order; the Piecewise is then printed as SymPy orders it.
+    """
+    *cut, last = expr.args
+    bounds = [_bound(condition) for _, condition in cut]
+    if not bounds or last.cond is not sp.true or any(b is None for b in bounds):
+        return None
+    variable = bounds[0][0]
+    ops = {op for _, op, _ in bounds}
+    if any(b[0] != variable for b in bounds) or not (ops <= set(_UPPER) or ops <= set(_LOWER)):
+        return None
+    rising = ops <= set(_UPPER)
+    for (_, _, a), (_, _, b) in zip(bounds, bounds[1:], strict=False):
+        if not ((b - a) if rising else (a - b)).is_positive:
+            return None
+    pieces: list[tuple[tuple[str, sp.Expr], ...]] = []
+    previous: tuple[str, sp.Expr] | None = None
+    for _, op, threshold in bounds:
+        own = (op, threshold)
+        pieces.append((own,) if previous is None else (previous, own))
+        previous = (_NEGATED[op], threshold)
+    pieces.append((previous,))
+    return pieces
+
+
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+_LATEX_OPS = {"<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq"}
+
+
+def _interval(variable: str, bounds: tuple[tuple[str, str], ...], ops: dict[str, str]) -> str:
+    """``x < b``, or ``a <= x <= b`` with the lower bound first, from printed bounds."""
+    if len(bounds) == 1:
+        op, threshold = bounds[0]
+        return f"{variable} {ops[op]} {threshold}"
+    lower, upper = sorted(bounds, key=lambda bound: bound[0] in _UPPER)
+    first = lower[1]
+    if ops is _LATEX_OPS and first.startswith("-"):
+        first = f"{{{first}}}"  # after \text{if } a bare minus would be binary
+    return f"{first} {ops[_FLIPPED[lower[0]]]} {variable} {ops[upper[0]]} {upper[1]}"
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX in the notation of the report (see the module docstring)."""
 
@@ -108,6 +168,19 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Relational(self, expr: sp.Basic) -> str:
         return super()._print_Relational(_oriented(expr))
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        pieces = piece_conditions(expr)
+        if pieces is None:
+            return super()._print_Piecewise(expr)
+        variable = self._print(_bound(expr.args[0].cond)[0])
+        rows = []
+        for (value, _), bounds in zip(expr.args, pieces, strict=True):
+            printed = tuple((op, self._print(threshold)) for op, threshold in bounds)
+            rows.append(
+                rf"{self._print(value)} & \text{{if }} {_interval(variable, printed, _LATEX_OPS)}"
+            )
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name, supers, subs = self._split_super_sub(expr.name)
@@ -127,10 +200,14 @@ class DeriveLatexPrinter(LatexPrinter):
         return self._layered(expr.name) or self._print_Symbol(expr, style)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        base = self._layered(str(expr.base.label)) or self._print(expr.base)
+        indices = " ".join(self._print(i) for i in expr.indices)
+        layered = self._layered(str(expr.base.label))
+        if layered:  # W^{(1)}_{md}, stacked, and grouped so that a power or ^{(i)} can follow
+            return f"{{{layered}_{{{indices}}}}}"
+        base = self._print(expr.base)
         if "_" in base or "^" in base:
             base = "{" + base + "}"
-        return f"{base}_{{{' '.join(self._print(i) for i in expr.indices)}}}"
+        return f"{base}_{{{indices}}}"
 
     def _print_example(self, expr: example, exp: str | None = None) -> str:
         value, i = expr.args
@@ -302,6 +379,19 @@ class DeriveTextPrinter(StrPrinter):
         return expr.name
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        intervals = piece_conditions(expr)
+        if intervals is not None:
+            variable = self._print(_bound(expr.args[0].cond)[0])
+            ops = {op: op for op in _FLIPPED}
+            return (
+                "{"
+                + "; ".join(
+                    f"{self._print(value)} if "
+                    + _interval(variable, tuple((op, self._print(t)) for op, t in bounds), ops)
+                    for (value, _), bounds in zip(expr.args, intervals, strict=True)
+                )
+                + "}"
+            )
         pieces = [
             f"{self._print(value)} if {self._print(condition)}"
             if condition is not sp.true

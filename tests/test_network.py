@@ -132,7 +132,7 @@ def test_show_text_json_and_latex_have_all_four(d):
     for name in ("dL/dW2_km", "dL/db2_k", "dL/dW1_md", "dL/db1_m", "grad_W1 J", "b1_m <-"):
         assert name in out
     tex = d.latex()
-    for piece in (r"\nabla_{W^{(1)}}", r"\nabla_{b^{(2)}}", r"\Delta", r"{W^{(2)}}_{k m}"):
+    for piece in (r"\nabla_{W^{(1)}}", r"\nabla_{b^{(2)}}", r"\Delta", r"{W^{(2)}_{k m}}"):
         assert piece in tex
 
 

@@ -85,8 +85,8 @@ LATEX = [
     (grad(J, sp.MatrixSymbol("W", K, N)), r"\nabla_{W} \mathcal{J}"),
     (
         clipped,
-        r"\begin{cases} - \delta & \text{for}\: u < - \delta \\u & \text{for}\: u \leq \delta "
-        r"\\\delta & \text{otherwise} \end{cases}",
+        r"\begin{cases} - \delta & \text{if } u < - \delta \\ u & \text{if } {- \delta} \leq u "
+        r"\leq \delta \\ \delta & \text{if } u > \delta \end{cases}",
     ),
 ]
 
@@ -118,7 +118,12 @@ TEXT = [
     (sp.exp(-z_) / (1 + sp.exp(-z_)) ** 2, "exp(-z)/(1 + exp(-z))^2"),
     (sp.Ne(k, T), "k != T"),
     (grad(J, sp.MatrixSymbol("W", K, N)), "grad_W J"),
-    (clipped, "{-delta if u < -delta; u if u <= delta; delta otherwise}"),
+    (clipped, "{-delta if u < -delta; u if -delta <= u <= delta; delta if u > delta}"),
+    # thresholds in no known order: printed as SymPy orders the pieces
+    (
+        sp.Piecewise((0, u < threshold), (1, u < 0), (2, True)),
+        "{0 if u < delta; 1 if u < 0; 2 otherwise}",
+    ),
 ]
 
 

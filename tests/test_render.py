@@ -656,3 +656,30 @@ def test_control_characters_are_escaped_not_looped_on():
     from derive.render.templates import tex_escape
 
     assert tex_escape("a\x01b\x7fc\x1b") == "a?b?c?"
+
+
+@pytest.mark.parametrize(
+    ("prose", "tex", "plain"),
+    [
+        (
+            r"adds the penalty $(\lambda/2) \|w\|^2$ to 50% of the loss",
+            r"adds the penalty $(\lambda/2) \|w\|^2$ to 50\% of the loss",
+            "adds the penalty (lambda/2) ||w||^2 to 50% of the loss",
+        ),
+        (r"for $|r| \leq \delta$", r"for $|r| \leq \delta$", "for |r| <= delta"),
+        (r"$\mathcal{L}$ is", r"$\mathcal{L}$ is", "L is"),
+        (
+            r"to $h_{m}$: $\partial \mathcal{L} / \partial h_{m}$",
+            r"to $h_{m}$: $\partial \mathcal{L} / \partial h_{m}$",
+            "to h_m: dL / dh_m",
+        ),
+        # unsafe or unbalanced math is text, printed literally
+        (r"a $\input{x}$ b", r"a \$\textbackslash{}input\{x\}\$ b", r"a input{x} b"),
+        ("costs $5", r"costs \$5", "costs $5"),
+    ],
+)
+def test_prose_typesets_safe_inline_math_only(prose, tex, plain):
+    from derive.render.text import plain as plain_text
+
+    assert templates.prose_tex(prose) == tex
+    assert plain_text(prose) == plain

@@ -13,7 +13,7 @@ z, t, L = sp.symbols("z t L")
 MODEL = Model(
     name="hinge",
     title=CATALOGUE["hinge"],
-    summary="Binary classification with labels -1 and 1, a linear score and the hinge loss.",
+    summary="Binary classification with labels $-1$ and $1$, a linear score and the hinge loss.",
     stages=(
         Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),
         Stage(L, sp.Max(0, 1 - t * z), "hinge loss, margin 1"),
@@ -23,8 +23,8 @@ MODEL = Model(
     domains={"t": (-1.0, 1.0)},
     targets=(-1.0, 1.0),
     notes=(
-        "At the kink (a margin t z of exactly 1) the hinge has no derivative. As for the "
+        "At the kink (a margin $t z$ of exactly 1) the hinge has no derivative. As for the "
         "multiclass SVM, we use the subgradient that is 0 there: the indicator of a strictly "
-        "positive 1 - t z, printed with a bold 1.",
+        "positive $1 - t z$, printed with a bold 1.",
     ),
 )

@@ -15,7 +15,7 @@ MODEL = Model(
     name="huber",
     title=CATALOGUE["huber"],
     summary="Robust regression: the squared error for small residuals, the absolute error "
-    "beyond the threshold delta.",
+    r"beyond the threshold $\delta$.",
     stages=(
         Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear prediction"),
         Stage(r, z - t, "residual"),
@@ -38,8 +38,8 @@ MODEL = Model(
         ),
     ),
     notes=(
-        "The Huber loss is r^2/2 for |r| <= delta and delta (|r| - delta/2) beyond; its "
-        "pieces meet with equal values and slopes, so it is differentiable everywhere and "
-        "its derivative is the residual clipped to [-delta, delta].",
+        r"The Huber loss is $r^2/2$ for $|r| \leq \delta$ and $\delta (|r| - \delta/2)$ beyond; "
+        "its pieces meet with equal values and slopes, so it is differentiable everywhere "
+        r"and its derivative is the residual clipped to $[-\delta, \delta]$.",
     ),
 )

@@ -15,7 +15,8 @@ lam = sp.Symbol("lambda", positive=True)
 MODEL = Model(
     name="logistic_l2",
     title=CATALOGUE["logistic_l2"],
-    summary="Logistic regression whose cost adds the penalty (lambda/2) ||w||^2 to the mean loss.",
+    summary=r"Logistic regression whose cost adds the penalty $(\lambda/2) \|w\|^2$ to the mean "
+    "loss.",
     stages=(
         Stage(z, sp.Sum(w[jp] * x[jp], (jp, 1, D)), "linear score"),
         Stage(y, sigmoid(z), "sigmoid activation"),
@@ -29,6 +30,6 @@ MODEL = Model(
     hyperparameters=(Hyperparameter(lam, "lam", 0.01, "the weight of the L2 penalty"),),
     notes=(
         "The penalty belongs to the cost J, not to the loss of one example: the per-example "
-        "gradient is that of logistic regression, and the cost's gradient adds lambda w.",
+        r"gradient is that of logistic regression, and the cost's gradient adds $\lambda w$.",
     ),
 )

@@ -26,8 +26,8 @@ MODEL = Model(
     domains={"t": (0.0, 10.0)},
     nonnegative_targets=True,
     notes=(
-        "The negative log-likelihood of a count t with mean mu is mu - t log mu + log t!; the "
-        "last term does not depend on the weights and is dropped. Since log mu = z, the loss "
-        "is e^z - t z.",
+        r"The negative log-likelihood of a count $t$ with mean $\mu$ is "
+        r"$\mu - t \log \mu + \log t!$; the last term does not depend on the weights and is "
+        r"dropped. Since $\log \mu = z$, the loss is $e^z - t z$.",
     ),
 )

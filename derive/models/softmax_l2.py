@@ -17,7 +17,8 @@ a = sp.Wild("a")
 MODEL = Model(
     name="softmax_l2",
     title=CATALOGUE["softmax_l2"],
-    summary="Softmax regression whose cost adds the penalty (lambda/2) ||W||^2 to the mean loss.",
+    summary=r"Softmax regression whose cost adds the penalty $(\lambda/2) \|W\|^2$ to the mean "
+    "loss.",
     stages=(
         Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores"),
         Stage(y[k], sp.exp(z[k]) / total, "softmax activation"),
@@ -37,6 +38,6 @@ MODEL = Model(
     hyperparameters=(Hyperparameter(lam, "lam", 0.01, "the weight of the L2 penalty"),),
     notes=(
         "The penalty belongs to the cost J, not to the loss of one example: the per-example "
-        "gradient is that of softmax regression, and the cost's gradient adds lambda W.",
+        r"gradient is that of softmax regression, and the cost's gradient adds $\lambda W$.",
     ),
 )

@@ -18,7 +18,7 @@ MODEL = Model(
     name="softmax_smoothing",
     title=CATALOGUE["softmax_smoothing"],
     summary="K-class softmax regression trained on smoothed targets: the correct class gets "
-    "1 - epsilon + epsilon/K, every other class epsilon/K.",
+    r"$1 - \epsilon + \epsilon/K$, every other class $\epsilon/K$.",
     stages=(
         Stage(z[k], sp.Sum(W[k, jp] * x[jp], (jp, 1, D)), "linear scores"),
         Stage(y[k], sp.exp(z[k]) / total, "softmax activation"),
@@ -33,7 +33,8 @@ MODEL = Model(
         Definition(
             q[k],
             (1 - eps) * sp.KroneckerDelta(k, T) + eps / K,
-            "smoothed targets: 1 - epsilon on the correct class T, spread evenly over all K",
+            r"smoothed targets: $1 - \epsilon$ on the correct class $T$, "
+            "spread evenly over all $K$",
         ),
     ),
     rewrites=(Rewrite(sp.exp(z[a]), y[a] * total, "e^{z_a} = y_a sum_k'' e^{z_k''}"),),
@@ -44,8 +45,9 @@ MODEL = Model(
         Hyperparameter(eps, "epsilon", 0.1, "the share of the target spread evenly", high=1.0),
     ),
     notes=(
-        "The cross-entropy -sum_k q_k log y_k with log y_k = z_k - log sum_k'' e^{z_k''} is "
-        "log sum_k'' e^{z_k''} - sum_k q_k z_k, because the smoothed targets sum to 1: "
-        "(1 - epsilon) + K epsilon / K.",
+        r"The cross-entropy $-\sum_k q_k \log y_k$ with "
+        r"$\log y_k = z_k - \log \sum_{k''} e^{z_{k''}}$ is "
+        r"$\log \sum_{k''} e^{z_{k''}} - \sum_k q_k z_k$, because the smoothed targets sum to 1: "
+        r"$(1 - \epsilon) + K \epsilon / K$.",
     ),
 )

@@ -47,9 +47,9 @@ MODEL = Model(
     index_bounds={k: K, kp: K, T: K, m: H, mp: H, d: D, dp: D},
     notes=(
         "The targets are one-hot: only the correct class T has target 1.",
-        "The loss depends on a hidden activation a_m through every class score s_k, so its "
-        "derivative is a sum over k (the multivariate chain rule): backpropagation.",
-        "At h_m = 0 the ReLU has no derivative. We use the subgradient that is 0 there: the "
+        "The loss depends on a hidden activation $a_m$ through every class score $s_k$, so its "
+        "derivative is a sum over $k$ (the multivariate chain rule): backpropagation.",
+        "At $h_m = 0$ the ReLU has no derivative. We use the subgradient that is 0 there: the "
         "indicator of a strictly positive pre-activation, printed with a bold 1.",
     ),
 )

@@ -13,7 +13,7 @@ from derive.render.layout import (
     states_chain_rule,
 )
 from derive.render.templates import render
-from derive.steps import Derivation
+from derive.steps import Definition, Derivation
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ def derivation_notebook(derivation: Derivation) -> str:
     gradient, product, _ = chain_rule(derivation.model.chain)
     if states_chain_rule(derivation) or derivation.gradients:
         gradient = product = ""
+    shown: set[Definition] = set()
+    where = []  # the matrices each matrix form introduces (G, Delta), each defined once
+    for g in derivation.per_parameter:
+        new = [d for d in g.vector_where if d not in shown]
+        shown.update(new)
+        where.append([(latex(d.lhs), latex(d.rhs)) for d in new])
     return render(
         "notebook.tex",
         title=derivation.title,
@@ -67,7 +73,8 @@ def derivation_notebook(derivation: Derivation) -> str:
                     latex(g.update_rule.step.lhs),
                     latex(g.update_rule.step.rhs),
                 ),
+                defined,
             )
-            for g in derivation.per_parameter
+            for g, defined in zip(derivation.per_parameter, where, strict=True)
         ],
     ).strip()

@@ -29,6 +29,7 @@ from derive.render.view import (
     GradientView,
     Line,
     Note,
+    Results,
     SectionView,
 )
 from derive.steps import Definition, Derivation, Section, Step, UpdateRule, Verification
@@ -350,6 +351,55 @@ def layout_gradients(derivation: Derivation) -> tuple[GradientView, ...]:
     return tuple(views)
 
 
+def joint_results(views: Sequence[GradientView]) -> Results | None:
+    """The boxed results of several parameters as one box, when they share their note and
+    each fits beside it (else None: each is shown in its own box)."""
+    displays = [g.result for g in views]
+    shown = {replace(d.note, detail="") for d in displays}  # the detail is not printed
+    if len(displays) < 2 or len(shown) > 1:
+        return None
+    if any(d.note_below for d in displays):
+        return None
+    rows = tuple((d.lhs, d.lines) for d in displays)
+    return Results(rows, displays[0].note, small=any(d.small for d in displays))
+
+
+def joint_matrix_forms(derivation: Derivation) -> Aligned | None:
+    """The matrix forms of several parameters as one aligned display, the matrices they
+    introduce after a "where", the notes in a lettered legend underneath."""
+    if len(derivation.gradients) < 2:
+        return None
+    mode = _Mode(TEXT_WIDTH_EM - 3.0, legend=True)
+    lines: list[Line] = []
+    defined: list[Definition] = []
+    for g in derivation.gradients:
+        rows = _chain_rows([g.vector_form], mode)
+        if rows is None:
+            return None
+        lines.extend(rows)
+        lines[-1] = replace(lines[-1], gap=True)
+        defined.extend(d for d in g.vector_where if d not in defined)
+    if defined:
+        lines.append(Line(intertext="where"))
+    for d in defined:
+        rhs = _rhs_lines(d.rhs, mode.room - width_em(latex(d.lhs)) - BINARY) or [latex(d.rhs)]
+        lines.append(Line(latex(d.lhs), "=", rhs[0], Note("", d.description), mode.label()))
+        lines.extend(Line(rhs=CONTINUATION + more) for more in rhs[1:])
+    return Aligned(tuple(lines), legend=True)
+
+
+def joint_updates(views: Sequence[GradientView]) -> Aligned | None:
+    """The update rules of several parameters as one aligned display, a gap between them."""
+    if len(views) < 2:
+        return None
+    lines: list[Line] = []
+    for g in views:
+        lines.extend(g.update.lines)
+        lines[-1] = replace(lines[-1], gap=True)
+    lines[-1] = replace(lines[-1], gap=False)
+    return Aligned(tuple(lines), small=any(g.update.small for g in views))
+
+
 def layout_derivation(derivation: Derivation) -> DerivationView:
     """The whole derivation, laid out (the chain-rule overview only if no section shows it;
     a model with several parameters states each chain in its first section)."""
@@ -358,6 +408,7 @@ def layout_derivation(derivation: Derivation) -> DerivationView:
         gradient = product = ""
     if derivation.gradients:
         gradient = product = path = ""
+    gradients = layout_gradients(derivation)
     return DerivationView(
         name=derivation.name,
         title=derivation.title,
@@ -374,5 +425,8 @@ def layout_derivation(derivation: Derivation) -> DerivationView:
         notes=derivation.notes,
         counts=count_verifications(derivation),
         loss=loss_definition(derivation),
-        gradients=layout_gradients(derivation),
+        gradients=gradients,
+        results=joint_results(gradients),
+        matrix_forms=joint_matrix_forms(derivation),
+        updates=joint_updates(gradients),
     )

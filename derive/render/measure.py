@@ -14,6 +14,7 @@ LETTER = 0.52
 DIGIT = 0.5
 BINARY = 1.2  # + - = with the spacing TeX puts around them
 DELIMITER = 0.4
+CELL_GAP = 1.0  # between the columns of cases (value, condition)
 
 _COMMAND_WIDTHS = {
     "cdot": 0.8,
@@ -141,6 +142,8 @@ class _Reader:
                 self.atom()
                 return DELIMITER
             return 0.0
+        if name == "begin":
+            return self.environment(self.raw_group())
         if name == "boxed":
             return self.group() + 0.8
         if name in _TEXT_GROUP:
@@ -150,6 +153,23 @@ class _Reader:
         if name in _BIG_OPERATORS:
             return self.limits(_COMMAND_WIDTHS[name])
         return _COMMAND_WIDTHS.get(name, 0.7)
+
+    def environment(self, name: str) -> float:
+        """An environment (``cases``, ``aligned``) as wide as its widest row, plus its brace."""
+        end = rf"\end{{{name}}}"
+        depth, position = 0, self.position
+        while position < len(self.source):
+            if self.source.startswith(rf"\begin{{{name}}}", position):
+                depth += 1
+            elif self.source.startswith(end, position):
+                if depth == 0:
+                    break
+                depth -= 1
+            position += 1
+        body, self.position = self.source[self.position : position], position + len(end)
+        rows = [_top_level_split(row, "&") for row in _top_level_split(body, r"\\")]
+        widest = max(sum(map(width_em, cells)) + CELL_GAP * (len(cells) - 1) for cells in rows)
+        return widest + (DELIMITER + 0.3 if name == "cases" else 0.0)
 
     def limits(self, body: float) -> float:
         """A big operator with its limits stacked above and below it."""
@@ -176,6 +196,27 @@ class _Reader:
             last_script = 0.0
             total += self.atom()
         return total
+
+
+def _top_level_split(tex: str, separator: str) -> list[str]:
+    """tex cut at each separator outside braces and nested environments."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex[i] == "\\" and tex[i + 1 : i + 2] in ("{", "}"):  # \{ and \} are not groups
+            i += 2
+            continue
+        if tex.startswith(r"\begin{", i) or tex[i] == "{":
+            depth += 1
+        elif tex.startswith(r"\end{", i) or tex[i] == "}":
+            depth -= 1
+        if depth == 0 and tex.startswith(separator, i):
+            pieces.append(tex[start:i])
+            i += len(separator)
+            start = i
+            continue
+        i += 1
+    pieces.append(tex[start:])
+    return pieces
 
 
 def width_em(tex: str) -> float:

@@ -17,6 +17,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -319,6 +321,46 @@ def experiment_results(progress: Progress) -> dict[str, Any]:
         return cached_experiments(progress=progress)
 
 
+@dataclass(frozen=True)
+class Group:
+    """A run of derivations of one kind, listed under its title in the contents."""
+
+    title: str
+    phrase: str
+    derivations: tuple[DerivationView, ...]
+
+
+GROUPS = {
+    "assignment": ("The assignment's models", "the assignment's models"),
+    "course": ("More losses of a first course", "more losses of a first course"),
+    "network": ("Neural networks", "neural networks"),
+    "file": ("Your models", "models declared in files"),
+}
+NETWORK = ("The two-layer network", "the two-layer network")
+
+
+def _kind(view: DerivationView, from_file: bool) -> str:
+    if from_file:
+        return "file"
+    if view.name in DEFAULT_NAMES:
+        return "assignment"
+    return "network" if view.gradients else "course"
+
+
+def group_views(views: Sequence[DerivationView], files: int = 0) -> list[Group]:
+    """The derivations in runs of one kind, in their order (the last ``files`` views come
+    from model files): the assignment's models, more losses, networks, your models."""
+    kinds = [_kind(v, n >= len(views) - files) for n, v in enumerate(views)]
+    groups = []
+    for kind, run in groupby(zip(kinds, views, strict=True), key=lambda pair: pair[0]):
+        members = tuple(view for _, view in run)
+        title, phrase = GROUPS[kind]
+        if kind == "network" and [v.name for v in members] == ["two-layer"]:
+            title, phrase = NETWORK
+        groups.append(Group(title, phrase, members))
+    return groups
+
+
 def report_context(
     views: Sequence[DerivationView],
     title: str,
@@ -327,14 +369,18 @@ def report_context(
     check: dict[str, Any] | None = None,
     date: str | None = None,
     experiments: dict[str, Any] | None = None,
+    files: int = 0,
 ) -> dict[str, Any]:
-    """Everything templates/report.tex needs."""
+    """Everything templates/report.tex needs (the last ``files`` views come from model
+    files)."""
     counts = sum((v.counts for v in views), NO_COUNTS)
     today = datetime.date.today()
+    groups = group_views(views, files)
     return {
         "title": title,
         "date": date or f"{today.day} {today:%B %Y}",
         "derivations": list(views),
+        "groups": groups if len(groups) > 1 else [],
         "counts": counts,
         "agreement": agreement,
         "comparison": compare,
@@ -377,11 +423,12 @@ def build_report(
     check = check_report(check_file, progress)
     compare, files = None, {}
     if any(name in COMPARED for name in chosen):
+        from derive.render.figure_cache import cached_figures
         from derive.render.figures import loss_vs_margin
 
         with timed(progress, "figures"):
             compare = comparison(views)
-            files[FIGURE] = loss_vs_margin()
+            files.update(cached_figures(FIGURE, None, lambda: {FIGURE: loss_vs_margin()}))
     measured = None
     if experiments and all(name in chosen for name in COMPARED):
         from derive.render.experiments import experiment_figures, experiment_view
@@ -389,8 +436,10 @@ def build_report(
         data = experiment_results(progress)
         with timed(progress, "experiment figures"):
             measured = experiment_view(data)
-            files.update(experiment_figures(data))
-    context = report_context(views, title, agreement, compare, check, experiments=measured)
+            files.update(cached_figures("experiments", data, lambda: experiment_figures(data)))
+    context = report_context(
+        views, title, agreement, compare, check, experiments=measured, files=len(models)
+    )
     source = render_report(context)
     with timed(progress, f"compiling {printable(output.name)}"):
         compile_pdf(source, output, files)

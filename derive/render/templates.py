@@ -10,6 +10,7 @@ and never run: ``\\input{/etc/passwd}`` comes out as those characters.
 
 from __future__ import annotations
 
+import re
 import traceback
 import unicodedata
 from functools import cache
@@ -19,6 +20,7 @@ from typing import Any
 import jinja2
 
 from derive.errors import BuildError
+from derive.render.mathsafe import safe_math
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 """``templates/`` beside the ``derive`` package: a source checkout or an editable install."""
@@ -97,6 +99,43 @@ def _number(value: object, digits: int = 4) -> str:
     return f"{x:.{digits - 1}e}"
 
 
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def prose_tex(value: object) -> str:
+    """Prose that may hold inline math: each ``$...$`` is typeset when it is safe math (see
+    :mod:`derive.render.mathsafe`), everything else, and any unsafe formula, escaped as text."""
+    source = " ".join(str(value).split())
+    out, last = [], 0
+    for match in _INLINE_MATH.finditer(source):
+        formula = safe_math(match[1].strip())
+        if formula is None:
+            continue
+        out += [_escape_text(source[last : match.start()]), f"${formula}$"]
+        last = match.end()
+    out.append(_escape_text(source[last:]))
+    return "".join(out)
+
+
+def _escape_text(text: str) -> str:
+    return "".join(_escape_char(c) for c in text)
+
+
+def in_sentence(title: object) -> str:
+    """A title inside a sentence: "Logistic regression" becomes "logistic regression", while a
+    first word that is an acronym or holds a digit ("SVM loss", "L2-regularised") stays."""
+    words = str(title)
+    first = words.split(" ", 1)[0]
+    if (
+        len(first) > 1
+        and first[0].isupper()
+        and first[1:].islower()
+        and first.replace("-", "").isalpha()
+    ):
+        return words[0].lower() + words[1:]
+    return words
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The shared Jinja2 environment over ``templates/`` (strict: undefined names fail)."""
@@ -124,6 +163,8 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["code"] = code_escape
     env.filters["num"] = _number
+    env.filters["sentence"] = in_sentence
+    env.filters["prose"] = prose_tex
     return env
 
 

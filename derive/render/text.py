@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 
@@ -11,6 +12,28 @@ from derive.steps import Derivation, Step
 
 INDENT = "  "
 WIDTH = 88
+_IN_TEXT = {
+    r"\|": "||",
+    r"\leq": "<=",
+    r"\geq": ">=",
+    r"\cdot": "*",
+    r"\ldots": "...",
+    r"\partial ": "d",
+}
+_SCRIPT = re.compile(r"([_^])\{(\w+)\}")  # h_{m} reads h_m in a terminal
+_COMMAND = re.compile(r"\\(?:mathcal|mathrm|mathbf)\{(\w+)\}|\\([A-Za-z]+)")
+
+
+def plain(prose: str) -> str:
+    """Prose with its inline math (``$\\lambda w$``) as a terminal shows it (``lambda w``)."""
+
+    def formula(match: re.Match[str]) -> str:
+        math = match[1]
+        for command, shown in _IN_TEXT.items():
+            math = math.replace(command, shown)
+        return _SCRIPT.sub(r"\1\2", _COMMAND.sub(lambda m: m[1] or m[2], math))
+
+    return re.sub(r"\$([^$]+)\$", formula, prose)
 
 
 def _wrapped(prefix: str, body: str) -> list[str]:
@@ -19,7 +42,7 @@ def _wrapped(prefix: str, body: str) -> list[str]:
 
 def _step_notes(step: Step, indent: str) -> list[str]:
     """The rule, why it holds, and how it was checked, under the step's line."""
-    why = f"{step.rule}: {step.justification}" if step.justification else step.rule
+    why = f"{step.rule}: {plain(step.justification)}" if step.justification else step.rule
     lines = _wrapped(f"{indent}    by ", why)
     lines += _wrapped(f"{indent}    ", step.verification.describe())
     return lines
@@ -42,21 +65,21 @@ def _case_label(step: Step) -> str:
     if case is None or case.holds_everywhere:
         return ""
     condition = text(case.condition)
-    return condition if case.text == condition else f"{condition} ({case.text})"
+    return condition if case.text == condition else f"{condition} ({plain(case.text)})"
 
 
 def derivation_text(derivation: Derivation) -> str:
     """The whole derivation as plain text, one step per line with its notes under it."""
     out = [derivation.title, "=" * len(derivation.title)]
-    out += textwrap.wrap(derivation.summary, WIDTH)
+    out += textwrap.wrap(plain(derivation.summary), WIDTH)
     out += ["", "Definitions"]
     out += [
-        f"{INDENT}{text(d.lhs)} = {text(d.rhs)}    ({d.description})"
+        f"{INDENT}{text(d.lhs)} = {text(d.rhs)}    ({plain(d.description)})"
         for d in derivation.definitions
     ]
     for number, section in enumerate(derivation.sections, start=1):
         out += ["", f"{number}. {section.heading}"]
-        out += _wrapped(INDENT, section.intro) if section.intro else []
+        out += _wrapped(INDENT, plain(section.intro)) if section.intro else []
         case = ""
         for chain in chains_of(section.steps):
             label = _case_label(chain[0])
@@ -78,7 +101,7 @@ def derivation_text(derivation: Derivation) -> str:
         for where in (w for w in g.vector_where if w not in defined):
             defined.add(where)
             out.append(
-                f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({where.description})"
+                f"{INDENT}where {text(where.lhs)} = {text(where.rhs)}  ({plain(where.description)})"
             )
         out += _step_notes(g.vector_form, INDENT)
     out += ["", "Gradient descent"]
@@ -90,5 +113,5 @@ def derivation_text(derivation: Derivation) -> str:
         out.append(f"{INDENT}{' ' * len(text(update.parameter))}  = {text(update.step.rhs)}")
         out += _step_notes(update.step, INDENT)
     for note in derivation.notes:
-        out += [""] + _wrapped("Note: ", note)
+        out += [""] + _wrapped("Note: ", plain(note))
     return "\n".join(out) + "\n"

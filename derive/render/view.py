@@ -129,6 +129,16 @@ class GradientView:
 
 
 @dataclass(frozen=True)
+class Results:
+    """The boxed results of a model with several parameters, in one box aligned on '=':
+    each row is a left side and the lines of its right side; one note for them all."""
+
+    rows: tuple[tuple[str, tuple[str, ...]], ...]
+    note: Note
+    small: bool = False
+
+
+@dataclass(frozen=True)
 class DerivationView:
     """A derivation as strings and small records, everything a template needs."""
 
@@ -148,6 +158,9 @@ class DerivationView:
     counts: Counts
     loss: str
     gradients: tuple[GradientView, ...] = ()
+    results: Results | None = None
+    matrix_forms: Aligned | None = None
+    updates: Aligned | None = None
 
 
 NO_COUNTS = Counts(0, 0, 0, 0, 0)
