@@ -30,6 +30,7 @@ from derive.checking.symbols import (
     real_bare_symbols,
 )
 from derive.errors import InputError
+from derive.functions import real_abs
 from derive.model import Model, Rewrite, Stage
 from derive.steps import Definition
 
@@ -48,6 +49,11 @@ ACTIVATIONS = {
     "softplus": "softplus",
     "Max": "maximum",
 }
+
+ABS_NOTE = (
+    "The absolute value |u| has no derivative at u = 0. As for the hinge, we use the "
+    "subgradient that is 0 there: d|u|/du = sign(u), with sign(0) = 0."
+)
 
 
 class ModelFileError(InputError):
@@ -100,7 +106,8 @@ def build_model(
 
 class _Builder:
     def __init__(self, equations, parameter, parameter_line, assumed, vocabulary, fail) -> None:
-        self.equations = [self.softmax_stage(e, vocabulary) for e in equations]
+        real = [Equation(e.line, e.lhs, real_abs(e.rhs)) for e in equations]
+        self.equations = [self.softmax_stage(e, vocabulary) for e in real]
         self.parameter = parameter
         self.parameter_line = parameter_line
         self.assumed = assumed
@@ -133,7 +140,10 @@ class _Builder:
             )
         assumptions = self.one_hot(chain) if multiclass else ()
         path = self.path(chain, assumptions)
-        stages = [self.stage(e, e is score, e is chain[0], multiclass) for e in reversed(chain)]
+        stages = [
+            self.stage(e, e is score, e is chain[0], multiclass)
+            for e in sorted([*chain, *self.inlined], key=lambda e: self.position[e.key])
+        ]
         domains = {**infer_domains([s.expr for s in stages]), **self.assumed.domains}
         targets = self.assumed.targets
         if targets is not None and set(targets) <= {0.0, 1.0}:
@@ -155,7 +165,11 @@ class _Builder:
             label=LABEL if multiclass else None,
             index_bounds=plain.bounds(self.vocabulary, score, self.entry),
             domains=dict(sorted(domains.items())),
-            notes=tuple(d.description for d in assumptions),
+            notes=(
+                *self.inline_notes,
+                *([ABS_NOTE] if any(s.expr.has(sp.Abs) for s in stages) else []),
+                *(d.description for d in assumptions),
+            ),
             targets=None if multiclass else targets,
         )
 
@@ -274,12 +288,21 @@ class _Builder:
     # -- the chain --------------------------------------------------------------------------------
 
     def chain(self, equations: list[Equation]) -> list[Equation]:
-        """The stages from the loss down to the score, each using the one below it only."""
+        """The stages from the loss down to the score, each using the one below it only.
+
+        A stage that uses several stages (L = mu - t z with mu = e^z) gets the definitions of
+        all but the earliest of them substituted (L = e^z - t z), until it uses one: the chain
+        rule then follows one path, and the substituted stages stay definitions of the model
+        (``self.inlined``), named in a note.
+        """
         by_key = {e.key: e for e in equations}
+        self.position = {e.key: n for n, e in enumerate(equations)}
+        self.inlined: list[Equation] = []
+        self.inline_notes: list[str] = []
         current = loss = equations[-1]
         chain = [current]
         while not _uses(current.rhs, self.parameter):
-            below = sorted(_names_used(current.rhs) & set(by_key))
+            below = sorted(_names_used(current.rhs) & set(by_key), key=self.position.__getitem__)
             if not below:
                 raise self.fail(
                     current.line,
@@ -289,11 +312,9 @@ class _Builder:
                     "so neither does the loss",
                 )
             if len(below) > 1:
-                raise self.fail(
-                    current.line,
-                    f"{current.key} uses {' and '.join(below)}: the stages of a model file form "
-                    "one chain, each using the stage before it",
-                )
+                current = self.inline(current, [by_key[k] for k in below[1:]], below[0])
+                chain[-1] = current
+                continue
             current = by_key[below[0]]
             chain.append(current)
         if _names_used(current.rhs) & set(by_key):
@@ -302,12 +323,34 @@ class _Builder:
                 f"the score {current.key} uses the parameter and another stage: the parameter "
                 "enters through a linear score such as z = w^T x",
             )
+        kept = {e.key for e in chain} | {e.key for e in self.inlined}
         for e in equations:
-            if e not in chain:
+            if e.key not in kept:
                 raise self.fail(e.line, f"the loss does not use {e.key}")
         if isinstance(loss.lhs, sp.Indexed):
             raise self.fail(loss.line, "the loss is one number: L = ..., not a family")
         return chain
+
+    def inline(self, stage: Equation, others: list[Equation], kept: str) -> Equation:
+        """The stage with the definitions of ``others`` substituted (scalar stages only)."""
+        if any(isinstance(e.lhs, sp.Indexed) for e in (stage, *others)):
+            names = " and ".join(sorted([kept, *(e.key for e in others)]))
+            raise self.fail(
+                stage.line,
+                f"{stage.key} uses {names}: with K classes the stages of a model file form one "
+                "chain, each using the stage before it",
+            )
+        rhs = stage.rhs
+        for e in others:
+            rhs = rhs.xreplace({e.lhs: e.rhs})
+            if e.key not in {i.key for i in self.inlined}:
+                self.inlined.append(e)
+        names = " and ".join(e.key for e in others)
+        self.inline_notes.append(
+            f"{stage.key} uses {kept} and {names}: the definition of {names} is substituted "
+            f"into {stage.key}, so that the chain rule follows one path through {kept}."
+        )
+        return Equation(stage.line, stage.lhs, rhs)
 
     def check_score(self, score: Equation, multiclass: bool) -> None:
         """The score is w^T x (z_k = w_k^T x with K classes); the stages between it and the

@@ -1,0 +1,171 @@
+"""Model files as course notes write them: absolute values, stages used twice, constants,
+penalties and several parameters. Each through the command line and against finite
+differences."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from derive.model_file import ModelFileError, read_model
+from derive.numeric.gradcheck import numerical_gradient, relative_error
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def show_json(tmp_path: Path, text: str, name: str = "model.md") -> dict:
+    """``derive show --model FILE --format json`` as a subprocess, parsed."""
+    (tmp_path / name).write_text(text)
+    out = subprocess.run(
+        [sys.executable, "-m", "derive", "show", "--model", name, "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert all(s["verification"]["method"] in ("symbolic", "numeric") for s in data["steps"])
+    return data
+
+
+def result_of(data: dict) -> sp.Expr:
+    return sp.sympify(data["result"]["rhs"])  # derive's own output, not user text
+
+
+def file_text(*lines: str) -> str:
+    return "\n".join(["# A model", *lines]) + "\n"
+
+
+def check_callables(model, w, X, t, reference, **keywords) -> None:
+    """Loss against a NumPy reference; gradient against finite differences of the loss."""
+    loss, grad = derive.loss_function(model), derive.gradient_function(model)
+    value, gradient = derive.value_and_grad_function(model)(w, X, t, **keywords)
+    assert loss(w, X, t, **keywords) == pytest.approx(reference, rel=1e-12)
+    assert value == pytest.approx(reference, rel=1e-12)
+    fd = numerical_gradient(lambda p: loss(p, X, t, **keywords), w)
+    assert relative_error(grad(w, X, t, **keywords), fd) < 1e-6
+    assert relative_error(gradient, fd) < 1e-6
+
+
+def data(seed: int = 0, n: int = 30, d: int = 4):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=d) / 2, rng.normal(size=(n, d)), rng.normal(size=n)
+
+
+# --- 1. absolute values ----------------------------------------------------------------------
+
+ABS_FORMS = [
+    r"|z - t|",
+    r"\lvert z - t \rvert",
+    r"\left| z - t \right|",
+    r"\left\lvert t - z \right\rvert",
+]
+
+
+@pytest.mark.parametrize("form", ABS_FORMS)
+def test_absolute_error_derives_to_the_sign_of_the_residual(tmp_path, form):
+    d = show_json(tmp_path, file_text("$$z = w^T x$$", f"$$L = {form}$$", "Parameter: $w$"))
+    z, t, x_j = sp.symbols("z t x_j")
+    assert sp.simplify(result_of(d) - sp.sign(z - t) * x_j) == 0
+    assert any("sign(0) = 0" in note for note in d["notes"])
+
+
+def test_absolute_error_callables_and_the_subgradient_zero_at_the_kink():
+    model = read_model(file_text("$$z = w^T x$$", "$$L = |z - t|$$", "Parameter: $w$"))
+    w, X, t = data(1)
+    check_callables(model, w, X, t, np.mean(np.abs(X @ w - t)))
+    # every residual exactly 0: the subgradient 0 at the kink, as the hinge's
+    assert np.array_equal(derive.gradient_function(model)(w, X, X @ w), np.zeros(4))
+
+
+def test_absolute_value_inside_a_chain():
+    text = file_text(
+        "$$z = w^T x$$",
+        r"$$y = \tanh(z)$$",
+        r"$$L = \frac{1}{2}|y - t|^2 + |y|$$",
+        "Parameter: $w$",
+    )
+    model = read_model(text)
+    w, X, t = data(2)
+    y = np.tanh(X @ w)
+    check_callables(model, w, X, t, np.mean((y - t) ** 2 / 2 + np.abs(y)))
+
+
+# --- 2. a stage used by a later stage that is not the next ----------------------------------
+
+
+def test_poisson_as_written_inlines_mu_and_keeps_it_as_a_definition(tmp_path):
+    text = file_text("$$z = w^T x$$", r"$$\mu = e^{z}$$", r"$$L = \mu - t z$$", "Parameter: $w$")
+    d = show_json(tmp_path, text)
+    mu, t, x_j = sp.symbols("mu t x_j")
+    assert sp.expand(result_of(d) - (mu - t) * x_j) == 0
+    assert any("mu is substituted into L" in note for note in d["notes"])
+    model = read_model(text)
+    assert [str(s.symbol) for s in model.stages] == ["z", "mu", "L"]
+    assert [str(v) for v in model.chain] == ["L", "z", "w[j]"]
+    w, X, _ = data(3)
+    counts = np.random.default_rng(3).poisson(1.0, 30).astype(float)
+    check_callables(model, w, X, counts, np.mean(np.exp(X @ w) - counts * (X @ w)))
+
+
+@pytest.mark.parametrize(
+    ("stages", "reference"),
+    [
+        (
+            [r"$$y = \tanh(z)$$", r"$$L = \frac{1}{2}(y - t)^2 + \frac{1}{2} z^2$$"],
+            lambda z, t: (np.tanh(z) - t) ** 2 / 2 + z**2 / 2,
+        ),
+        (
+            [r"$$a = \tanh(z)$$", r"$$b = a^2$$", r"$$c = b + a$$", r"$$L = (c - t)^2$$"],
+            lambda z, t: (np.tanh(z) ** 2 + np.tanh(z) - t) ** 2,
+        ),
+        (
+            [r"$$a = \tanh(z)$$", r"$$b = \sigma(z)$$", r"$$L = (a + b - t)^2$$"],
+            lambda z, t: (np.tanh(z) + 1 / (1 + np.exp(-z)) - t) ** 2,
+        ),
+        (
+            [r"$$u = z^2$$", r"$$v = u + z$$", r"$$L = (v + u - t)^2$$"],
+            lambda z, t: (2 * z**2 + z - t) ** 2,
+        ),
+    ],
+)
+def test_stages_used_twice_give_the_gradient_of_the_whole_loss(stages, reference):
+    model = read_model(file_text("$$z = w^T x$$", *stages, "Parameter: $w$"))
+    w, X, t = data(4)
+    check_callables(model, w, X, t, np.mean(reference(X @ w, t)))
+    derivation = derive.derivation(model)
+    assert all(s.verification.method in ("symbolic", "numeric") for s in derivation.steps)
+
+
+def test_a_multiclass_stage_using_two_stages_still_says_so():
+    text = file_text(
+        "$$z_k = w_k^T x$$",
+        r"$$y = \operatorname{softmax}(z)$$",
+        r"$$L = -\sum_k t_k \log y_k + \sum_k z_k^2$$",
+        "Parameter: $w$",
+        "Assume: $t$ is one-hot",
+    )
+    with pytest.raises(ModelFileError, match=r"^f.md:4: L uses y and z: with K classes"):
+        read_model(text, source="f.md")
+
+
+def test_the_real_absolute_value_rule_and_its_round_trip_through_the_cache_codec():
+    from derive.calculus import AbsRule, NoRule, differentiate
+    from derive.codec import decode, encode
+    from derive.functions import Abs
+
+    z, t = sp.symbols("z t")
+    rule = differentiate(Abs(sp.tanh(z) - t), z)  # checked against sympy.diff inside
+    assert any(isinstance(r, AbsRule) for r in rule.walk())
+    assert sp.simplify(rule.eval() - sp.sign(sp.tanh(z) - t) * (1 - sp.tanh(z) ** 2)) == 0
+    assert isinstance(differentiate(sp.Abs(z), z, check=False), NoRule)  # complex-aware
+    expr = Abs(z - t) + sp.sign(z)
+    assert decode(json.loads(json.dumps(encode(expr)))) == expr
