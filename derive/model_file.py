@@ -32,6 +32,7 @@ from derive.checking.parser import ParseError, parse_tokens
 from derive.checking.sampling import stated_domains
 from derive.checking.vocabulary import learn_vocabulary
 from derive.model import Model
+from derive.model_constants import read_range
 from derive.model_stages import TARGET, Assumptions, Equation, ModelFileError, build_model
 from derive.safe_text import printable
 
@@ -166,24 +167,32 @@ class _Reader:
         targets = None
         one_hot = None
         domains: dict[str, tuple[float, float]] = {}
+        ranges = {}
         for line, math, words in lines:
             if _ONE_HOT.search(words):
                 name = math.strip().lstrip("\\").strip("{}")
                 one_hot = (name, line)
                 continue
             stated = stated_domains([math])
-            if not stated.choices and not stated.intervals:
+            ranged = read_range(math)
+            if not stated.choices and not stated.intervals and ranged is None:
                 raise self.fail(
                     line,
                     "cannot read the assumption: write `Assume: $t \\in \\{0, 1\\}$`, "
-                    "`$t \\in \\{-1, 1\\}$`, `$t \\in (0, 1)$` or `$t$ is one-hot`",
+                    "`$t \\in \\{-1, 1\\}$`, `$t \\in (0, 1)$`, `$t$ is one-hot` or, for a "
+                    "constant, `$\\delta > 0$`",
                 )
             for symbol, (a, b) in stated.choices.items():
                 if symbol == TARGET:
                     targets = (float(a), float(b))
                 domains[symbol] = (float(min(a, b)), float(max(a, b)))
             domains.update(stated.intervals)
-        return Assumptions(targets, domains, one_hot)
+            if ranged is not None:
+                name, allowed = ranged
+                ranges[name] = allowed
+                if name not in stated.intervals and name not in stated.choices:
+                    domains[name] = allowed.sampled()
+        return Assumptions(targets, domains, one_hot, ranges)
 
     def title(self, default: str) -> str:
         match = _HEADING.search(self.text) or _LATEX_TITLE.search(self.text)

@@ -23,6 +23,7 @@ from derive.checking.build import softmax_entry
 from derive.checking.sampling import infer_domains
 from derive.checking.symbols import (
     DEFAULT_SIZE,
+    GREEK,
     SOFTMAX_INDEX,
     Vocabulary,
     family,
@@ -32,6 +33,7 @@ from derive.checking.symbols import (
 from derive.errors import InputError
 from derive.functions import real_abs
 from derive.model import Model, Rewrite, Stage
+from derive.model_constants import LEARNING_RATE, Range, hyperparameter, usable
 from derive.steps import Definition
 
 TARGET = "t"  # the target of an example: the one name besides the input a file need not define
@@ -85,6 +87,7 @@ class Assumptions:
     targets: tuple[float, float] | None = None
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     one_hot: tuple[str, int] | None = None
+    ranges: dict[str, Range] = field(default_factory=dict)  # of constants: \\delta > 0
 
 
 def build_model(
@@ -133,6 +136,7 @@ class _Builder:
         score = chain[-1]
         multiclass = isinstance(score.lhs, sp.Indexed)
         self.check_score(score, multiclass)
+        constants = self.constants(equations, score)
         if not multiclass and self.assumed.one_hot is not None:
             raise self.fail(
                 self.assumed.one_hot[1],
@@ -152,6 +156,9 @@ class _Builder:
         stages = [Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages]
         path = tuple(plain(v) for v in path)
         self.check_rules(stages, path, chain)
+        hyperparameters = tuple(
+            hyperparameter(c, self.assumed.ranges.get(c), bias) for c, bias in constants.items()
+        )
         return Model(
             name=name,
             title=title,
@@ -167,10 +174,12 @@ class _Builder:
             domains=dict(sorted(domains.items())),
             notes=(
                 *self.inline_notes,
+                *_constants_note(hyperparameters),
                 *([ABS_NOTE] if any(s.expr.has(sp.Abs) for s in stages) else []),
                 *(d.description for d in assumptions),
             ),
             targets=None if multiclass else targets,
+            hyperparameters=hyperparameters,
         )
 
     # -- the equations as written ---------------------------------------------------------------
@@ -224,13 +233,39 @@ class _Builder:
             n for e in self.equations if _uses(e.rhs, self.parameter) for n in _names_used(e.rhs)
         }
         for e in self.equations:
+            bare = {str(s) for s in real_bare_symbols(e.rhs)}
             for used in sorted(_names_used(e.rhs) - set(defined) - inputs - {TARGET}):
-                raise self.fail(
-                    e.line,
-                    f"{used} is used but never defined: define it in a display equation above "
-                    f"(the only names a file need not define are the input x of the score and "
-                    f"the target {TARGET})",
-                )
+                if used in bare and used in GREEK:
+                    self.check_constant(used, e.line)
+                    continue
+                raise self.fail(e.line, _undefined(used))
+
+    def check_constant(self, name: str, line: int) -> None:
+        if not usable(name):
+            raise self.fail(
+                line,
+                f"{name} cannot be a constant: {LEARNING_RATE} is the step size of the update "
+                "rule; call the constant otherwise"
+                if name == LEARNING_RATE
+                else f"{name} cannot be a keyword argument: call the constant otherwise",
+            )
+
+    def constants(self, equations: list[Equation], score: Equation) -> dict[str, bool]:
+        """The constants in order of first use, each with whether it is a bias (a name added to
+        the score); every other name the file does not define is an error at its line."""
+        defined = {e.key for e in equations}
+        offset = _offset(score.rhs)
+        bias = {str(s) for s in real_bare_symbols(offset)}
+        found: dict[str, bool] = {}
+        for e in equations:
+            for name in sorted(str(s) for s in real_bare_symbols(e.rhs)):
+                if name in defined or name == TARGET or name in found:
+                    continue
+                if name not in bias and name not in GREEK:
+                    raise self.fail(e.line, _undefined(name))
+                self.check_constant(name, e.line)
+                found[name] = name in bias
+        return found
 
     def with_dot_products(self, e: Equation) -> Equation:
         """``w \\cdot x`` (read as a product) is the dot product w^T x; every sum over the
@@ -357,7 +392,14 @@ class _Builder:
         loss are numbers with a number score, families with a family of scores."""
         rows = score.lhs.indices if multiclass else ()
         w = family(self.parameter)
-        rhs = score.rhs
+        offset = _offset(score.rhs)
+        rhs = score.rhs - offset
+        if offset.atoms(sp.Indexed) or offset.has(sp.Sum):
+            raise self.fail(
+                score.line,
+                f"the score {_shown(score.lhs)} adds to {self.parameter}^T x only constants "
+                "(a bias b), not a family or a sum",
+            )
         linear = (
             isinstance(rhs, sp.Sum)
             and rhs.limits == ((FEATURE, 1, FEATURES),)
@@ -518,6 +560,32 @@ class _Plain:
             elif index.name not in vocabulary.sizes and index != FEATURES:
                 found[index] = vocabulary.bound_of(index.name)
         return {k: v for k, v in found.items() if v is not None}
+
+
+def _undefined(name: str) -> str:
+    return (
+        f"{name} is used but never defined: define it in a display equation above (a file "
+        f"need not define the input x of the score, the target {TARGET}, a bias added to the "
+        "score, and constants written as Greek letters such as \\lambda)"
+    )
+
+
+def _offset(score: sp.Expr) -> sp.Expr:
+    """The terms of a score besides its sum over the features: the bias b of w^T x + b."""
+    return sp.Add(*(a for a in sp.Add.make_args(score) if not a.has(sp.Sum)))
+
+
+def _constants_note(hyperparameters) -> list[str]:
+    if not hyperparameters:
+        return []
+    each = [f"{h.symbol} (keyword {h.keyword}, default {h.default:g})" for h in hyperparameters]
+    names = " and ".join([", ".join(each[:-1]), each[-1]] if len(each) > 1 else each)
+    one = len(hyperparameters) == 1
+    return [
+        f"The constant{'' if one else 's'} {names} {'is' if one else 'are'} the same for every "
+        "example; the callables take "
+        f"{'it as a keyword argument' if one else 'them as keyword arguments'}."
+    ]
 
 
 def _softmax_parts(lhs: sp.Expr, rhs: sp.Expr):

@@ -4,6 +4,7 @@ differences."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,86 @@ def test_the_real_absolute_value_rule_and_its_round_trip_through_the_cache_codec
     assert isinstance(differentiate(sp.Abs(z), z, check=False), NoRule)  # complex-aware
     expr = Abs(z - t) + sp.sign(z)
     assert decode(json.loads(json.dumps(encode(expr)))) == expr
+
+
+# --- 3. constants: a bias, Greek letters, their ranges -------------------------------------
+
+
+def test_a_bias_in_the_score_is_a_keyword_with_default_zero(tmp_path):
+    text = file_text("$$z = w^T x + b$$", r"$$L = \frac{1}{2}(z - t)^2$$", "Parameter: $w$")
+    d = show_json(tmp_path, text)
+    z, t, x_j = sp.symbols("z t x_j")
+    assert sp.expand(result_of(d) - (z - t) * x_j) == 0
+    assert any("b (keyword b, default 0)" in note for note in d["notes"])
+    model = read_model(text)
+    ((h,),) = [model.hyperparameters]
+    assert (h.keyword, h.default) == ("b", 0.0)
+    w, X, t = data(5)
+    check_callables(model, w, X, t, np.mean((X @ w + 0.7 - t) ** 2 / 2), b=0.7)
+    check_callables(model, w, X, t, np.mean((X @ w - t) ** 2 / 2))  # the default b = 0
+
+
+def test_greek_constants_with_a_stated_range(tmp_path):
+    text = file_text(
+        "$$z = w^T x + b$$",
+        "$$r = z - t$$",
+        r"$$L = \delta^2 \left(\sqrt{1 + (r / \delta)^2} - 1\right)$$",
+        "Parameter: $w$",
+        r"Assume: $\delta > 0$",
+    )
+    d = show_json(tmp_path, text)
+    r, delta, x_j = sp.symbols("r delta x_j")
+    assert sp.simplify(result_of(d) - r / sp.sqrt(1 + r**2 / delta**2) * x_j) == 0
+    model = read_model(text)
+    assert [h.keyword for h in model.hyperparameters] == ["b", "delta"]
+    assert model.domains["delta"][0] > 0  # the verifier samples delta > 0 only
+    w, X, t = data(6)
+    residual = X @ w - 0.2 - t
+    reference = np.mean(0.5**2 * (np.sqrt(1 + (residual / 0.5) ** 2) - 1))
+    check_callables(model, w, X, t, reference, b=-0.2, delta=0.5)
+    with pytest.raises(ValueError, match="delta must be finite and in \\(0, inf\\)"):
+        derive.loss_function(model)(w, X, t, delta=0.0)
+
+
+@pytest.mark.parametrize(
+    ("assume", "default", "good", "bad"),
+    [
+        ("", 1.0, -0.3, None),
+        (r"Assume: $\lambda \ge 0$", 1.0, 0.0, -0.1),
+        (r"Assume: $\lambda \in (0, 1)$", 0.5, 0.25, 1.0),
+        (r"Assume: $\lambda < 0$", -1.0, -0.25, 0.0),
+    ],
+)
+def test_lambda_is_the_keyword_lam_and_its_range_decides_the_default(assume, default, good, bad):
+    text = file_text(
+        "$$z = w^T x$$",
+        r"$$y = \tanh(z)$$",
+        r"$$L = \frac{1}{2}(y - t)^2 + \frac{\lambda}{2} z^2$$",
+        "Parameter: $w$",
+        assume,
+    )
+    model = read_model(text)
+    ((h,),) = [model.hyperparameters]
+    assert (h.keyword, h.default) == ("lam", default)
+    w, X, t = data(7)
+    z = X @ w
+    reference = np.mean((np.tanh(z) - t) ** 2 / 2 + good / 2 * z**2)
+    check_callables(model, w, X, t, reference, lam=good)
+    if bad is not None:
+        with pytest.raises(ValueError, match="lam must be finite and in"):
+            derive.gradient_function(model)(w, X, t, lam=bad)
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        (["$$z = w^T x$$", "$$L = (z - t)^2 + c$$"], 3, "c is used but never defined"),
+        (["$$z = w^T x$$", r"$$L = (z - t)^2 + \alpha z$$"], 3, "alpha is the step size"),
+        (["$$z = w^T x + b_1$$", "$$L = (z - t)^2$$"], 2, "only constants (a bias b)"),
+        (["$$z = w^T x$$", "$$L = (z - t)^2$$", r"Assume: $\delta$ big"], 5, "assumption"),
+    ],
+)
+def test_names_that_are_not_constants_name_their_line(lines, line, message):
+    text = file_text(*lines[:2], "Parameter: $w$", *lines[2:])
+    with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{re.escape(message)}"):
+        read_model(text, source="f.md")
