@@ -39,7 +39,11 @@ from derive.safe_text import printable
 __all__ = ["ModelFileError", "load_model", "read_model"]
 
 MAX_TITLE = 120
-_DIRECTIVE = re.compile(r"^[ \t>*_-]*(parameter|assume)s?[*_]*\s*:", re.IGNORECASE | re.MULTILINE)
+_DIRECTIVE = re.compile(
+    r"^[ \t>*_-]*(parameter|assume|penalty|regulari[sz](?:er|ation))s?[*_]*\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_L1_NORM = re.compile(r"\\(?:\||[lr]?Vert)\s*(?:\\right\s*\\\|)?\s*_\s*\{?\s*1")
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _LATEX_TITLE = re.compile(r"\\(?:title|section\*?)\{([^{}\n]+)\}")
 _ONE_HOT = re.compile(r"\bone[- ]hot\b", re.IGNORECASE)
@@ -80,10 +84,12 @@ class _Reader:
                 None, "no display equations: a model file gives its stages as $$z = w^T x$$ ..."
             )
         pairs = [self.equation_pieces(f) for f in displays]
-        parameter_at, assume_lines = self.directives()
+        parameter_at, assume_lines, penalty_at = self.directives()
         tokens = [p.tokens for pair in pairs for p in pair]
         if parameter_at is not None:
             tokens.append(parameter_at[1])
+        if penalty_at is not None:
+            tokens.append(penalty_at[1])
         vocabulary = learn_vocabulary(tokens, [pair[0].tokens for pair in pairs], self.text)
         equations = [
             Equation(
@@ -105,6 +111,7 @@ class _Reader:
             line,
             self.assumptions(assume_lines),
             vocabulary,
+            penalty=None if penalty_at is None else self.penalty(penalty_at, vocabulary),
             fail=self.fail,
             name=name,
             title=self.title(name),
@@ -140,10 +147,29 @@ class _Reader:
             raise self.fail(line, "the parameter is one name, such as `Parameter: $w$`")
         return str(expr)
 
+    def penalty(self, found, vocabulary) -> tuple[int, sp.Expr]:
+        """The line and formula of the ``Penalty:`` (or ``Regularizer:``) line."""
+        line, tokens, text = found
+        if _L1_NORM.search(text):
+            raise self.fail(
+                line,
+                "an L1 penalty is not read: its gradient is not a multiple of the parameter "
+                "(penalties such as `\\frac{\\lambda}{2} \\|w\\|^2` are)",
+            )
+        try:
+            return line, parse_tokens(list(tokens), vocabulary)
+        except ParseError as error:
+            reason = str(error)
+        except _SYNTAX_ERRORS as error:
+            reason = f"not understood ({type(error).__name__})"
+        raise self.fail(line, f"cannot read the penalty `{printable(text)}`: {reason}")
+
     def directives(self):
-        """The ``Parameter:`` line (its number and the tokens of its math, or None) and the
-        ``Assume:`` lines (number, math, the words after the math)."""
+        """The ``Parameter:`` line (its number and the tokens of its math, or None), the
+        ``Assume:`` lines (number, math, the words after the math) and the ``Penalty:`` line
+        (number, tokens, math; or None)."""
         parameter = None
+        penalty = None
         assume = []
         for match in _DIRECTIVE.finditer(self.text):
             line = self.lines.line(match.start())
@@ -157,10 +183,15 @@ class _Reader:
                 if parameter is not None or len(inline) > 1:
                     raise self.fail(line, "a model file has one parameter")
                 parameter = (line, tuple(tokenize(inline[0].text, inline[0].offset)))
+            elif kind != "assume":
+                if penalty is not None or len(inline) > 1:
+                    raise self.fail(line, "a model file has one penalty, one formula")
+                found = (line, tuple(tokenize(inline[0].text, inline[0].offset)), inline[0].text)
+                penalty = found
             else:
                 words = self.text[inline[0].offset + len(inline[0].text) + 1 : end]
                 assume.append((line, inline[0].text, words))
-        return parameter, assume
+        return parameter, assume, penalty
 
     def assumptions(self, lines) -> Assumptions:
         """The target values, one-hot targets and sampling domains that ``Assume:`` lines state."""

@@ -57,6 +57,12 @@ ABS_NOTE = (
     "subgradient that is 0 there: d|u|/du = sign(u), with sign(0) = 0."
 )
 
+PENALTY_NOTE = (
+    "The penalty belongs to the cost J = mean loss + penalty, not to the loss of one example: "
+    "the per-example gradient does not change, and the cost's gradient adds the penalty's."
+)
+PENALTY = sp.Symbol("R")  # what the penalty's formula is called while it is checked
+
 
 class ModelFileError(InputError):
     """A model file that cannot be read as a model; the message starts with ``file:line:``."""
@@ -101,14 +107,18 @@ def build_model(
     name: str,
     title: str,
     summary: str,
+    penalty: tuple[int, sp.Expr] | None = None,
 ) -> Model:
-    """The model of the equations, in order, the last defining the loss (see module doc)."""
-    builder = _Builder(equations, parameter, parameter_line, assumed, vocabulary, fail)
+    """The model of the equations, in order, the last defining the loss (see module doc);
+    ``penalty`` (its line and formula) is added to the cost, not to the loss."""
+    builder = _Builder(equations, parameter, parameter_line, assumed, vocabulary, fail, penalty)
     return builder.model(name, title, summary)
 
 
 class _Builder:
-    def __init__(self, equations, parameter, parameter_line, assumed, vocabulary, fail) -> None:
+    def __init__(
+        self, equations, parameter, parameter_line, assumed, vocabulary, fail, penalty=None
+    ) -> None:
         real = [Equation(e.line, e.lhs, real_abs(e.rhs)) for e in equations]
         self.equations = [self.softmax_stage(e, vocabulary) for e in real]
         self.parameter = parameter
@@ -116,6 +126,7 @@ class _Builder:
         self.assumed = assumed
         self.vocabulary = vocabulary
         self.fail = fail
+        self.penalty_at = penalty
 
     def model(self, name: str, title: str, summary: str) -> Model:
         if not any(_uses(e.rhs, self.parameter) for e in self.equations):
@@ -136,7 +147,9 @@ class _Builder:
         score = chain[-1]
         multiclass = isinstance(score.lhs, sp.Indexed)
         self.check_score(score, multiclass)
-        constants = self.constants(equations, score)
+        penalty = self.penalty(multiclass)
+        scanned = equations + ([penalty] if penalty is not None else [])
+        constants = self.constants(scanned, score)
         if not multiclass and self.assumed.one_hot is not None:
             raise self.fail(
                 self.assumed.one_hot[1],
@@ -152,10 +165,13 @@ class _Builder:
         targets = self.assumed.targets
         if targets is not None and set(targets) <= {0.0, 1.0}:
             domains.setdefault(TARGET, (0.0, 1.0))
-        plain = _Plain(stages, assumptions, path)
+        plain = _Plain(stages, assumptions, [*path, *([penalty.rhs] if penalty else [])])
         stages = [Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages]
         path = tuple(plain(v) for v in path)
         self.check_rules(stages, path, chain)
+        regularizer = None if penalty is None else plain(penalty.rhs)
+        if regularizer is not None:
+            self.check_penalty_rule(regularizer, path[-1], penalty.line)
         hyperparameters = tuple(
             hyperparameter(c, self.assumed.ranges.get(c), bias) for c, bias in constants.items()
         )
@@ -175,11 +191,13 @@ class _Builder:
             notes=(
                 *self.inline_notes,
                 *_constants_note(hyperparameters),
+                *([PENALTY_NOTE] if penalty is not None else []),
                 *([ABS_NOTE] if any(s.expr.has(sp.Abs) for s in stages) else []),
                 *(d.description for d in assumptions),
             ),
             targets=None if multiclass else targets,
             hyperparameters=hyperparameters,
+            regularizer=regularizer,
         )
 
     # -- the equations as written ---------------------------------------------------------------
@@ -239,6 +257,60 @@ class _Builder:
                     self.check_constant(used, e.line)
                     continue
                 raise self.fail(e.line, _undefined(used))
+
+    def penalty(self, multiclass: bool) -> Equation | None:
+        """The penalty as a sum over the D features of the parameter's entries, or None."""
+        if self.penalty_at is None:
+            return None
+        line, expr = self.penalty_at
+        expr = real_abs(expr)
+        w = self.parameter
+        if multiclass:
+            raise self.fail(line, "a penalty is read for a parameter w of one score only")
+        if w not in family_names(expr):
+            raise self.fail(
+                line,
+                f"the penalty does not use the parameter: write it in {w}, such as "
+                f"\\frac{{\\lambda}}{{2}} \\|{w}\\|^2 or \\lambda \\sum_j |{w}_j|",
+            )
+        others = (family_names(expr) - {w}) | {
+            str(s) for s in real_bare_symbols(expr) if str(s) not in GREEK
+        }
+        if others:
+            raise self.fail(
+                line,
+                f"the penalty uses {' and '.join(sorted(others))}: it is written in the "
+                f"parameter {w} and constants (Greek letters such as \\lambda)",
+            )
+        expr = expr.replace(lambda n: isinstance(n, sp.Sum), self.feature_sum)
+        entries = [i for i in expr.atoms(sp.Indexed) if _name(i) == w]
+        if any(i.indices != (FEATURE,) for i in entries) or expr.free_symbols & {FEATURE}:
+            raise self.fail(
+                line,
+                f"the penalty sums over the entries of {w}: write \\|{w}\\|^2, "
+                f"\\sum_j {w}_j^2 or \\sum_j |{w}_j|",
+            )
+        return Equation(line, PENALTY, expr)
+
+    def check_penalty_rule(self, regularizer: sp.Expr, entry: sp.Expr, line: int) -> None:
+        """The penalty has a rule, and its gradient is c w (the vector form writes c W)."""
+        from derive.calculus import NoRule, differentiate
+
+        rule = differentiate(regularizer, entry, check=False)
+        missing = [r for r in rule.walk() if isinstance(r, NoRule)]
+        if missing:
+            raise self.fail(
+                line,
+                f"no differentiation rule covers the derivative of {missing[0].expr} "
+                f"by {missing[0].var} (in the penalty)",
+            )
+        derivative = sift(rule.eval(), frozenset(entry.indices))
+        if sp.simplify(derivative / entry).has(entry.base):
+            raise self.fail(
+                line,
+                f"the penalty's gradient {derivative} is not a multiple of {entry}: penalties "
+                f"such as \\frac{{\\lambda}}{{2}} \\|{entry.base}\\|^2 are read",
+            )
 
     def check_constant(self, name: str, line: int) -> None:
         if not usable(name):
@@ -522,7 +594,7 @@ class _Builder:
 class _Plain:
     """The parser's symbols (real=True, integer=True) as the built-in models write them."""
 
-    def __init__(self, stages: list[Stage], assumptions, path) -> None:
+    def __init__(self, stages: list[Stage], assumptions, path: list) -> None:
         exprs = [x for s in stages for x in (s.symbol, s.expr)]
         exprs += [x for d in assumptions for x in (d.lhs, d.rhs)] + list(path)
         table: dict[sp.Basic, sp.Basic] = {}

@@ -253,3 +253,77 @@ def test_names_that_are_not_constants_name_their_line(lines, line, message):
     text = file_text(*lines[:2], "Parameter: $w$", *lines[2:])
     with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{re.escape(message)}"):
         read_model(text, source="f.md")
+
+
+# --- 4. a penalty in the cost ----------------------------------------------------------------
+
+RIDGE = file_text(
+    "$$z = w^T x$$",
+    r"$$L = \frac{1}{2}(z - t)^2$$",
+    "Parameter: $w$",
+    r"Penalty: $\frac{\lambda}{2} \|w\|^2$",
+    r"Assume: $\lambda \ge 0$",
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        r"Penalty: $\frac{\lambda}{2} \|w\|^2$",
+        r"Regularizer: $\frac{\lambda}{2} \lVert w \rVert_2^2$",
+        r"Regularization: $\frac{\lambda}{2} w^T w$",
+        r"**Regulariser:** $\frac{\lambda}{2} \sum_j w_j^2$",
+    ],
+)
+def test_a_penalty_line_sets_the_regularizer_of_the_cost(line):
+    text = RIDGE.replace(r"Penalty: $\frac{\lambda}{2} \|w\|^2$", line)
+    model = read_model(text)
+    w = sp.IndexedBase("w")
+    jp, lam = sp.Symbol("j'", integer=True, positive=True), sp.Symbol("lambda")
+    features = sp.Symbol("D", integer=True, positive=True)
+    assert model.regularizer == lam / 2 * sp.Sum(w[jp] ** 2, (jp, 1, features))
+    assert [h.keyword for h in model.hyperparameters] == ["lam"]
+
+
+def test_ridge_cost_gradient_and_update_carry_the_penalty(tmp_path):
+    d = show_json(tmp_path, RIDGE)
+    z, t, x_j = sp.symbols("z t x_j")
+    assert sp.expand(result_of(d) - (z - t) * x_j) == 0  # the per-example gradient: no penalty
+    update = d["update_rule"]
+    assert "lambda" in json.dumps(update)
+    assert any("penalty belongs to the cost" in note for note in d["notes"])
+    model = read_model(RIDGE)
+    w, X, t = data(8)
+    reference = np.mean((X @ w - t) ** 2) / 2 + 0.3 / 2 * w @ w
+    check_callables(model, w, X, t, reference, lam=0.3)
+    gradient = derive.gradient_function(model)(w, X, t, lam=0.3)
+    assert relative_error(gradient, X.T @ (X @ w - t) / 30 + 0.3 * w) < 1e-12
+    with pytest.raises(ValueError, match="lam"):
+        derive.loss_function(model)(w, X, t, lam=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("penalty", "message"),
+    [
+        (r"Penalty: $\lambda \sum_j |w_j|$", "is not a multiple of w[j]"),
+        (r"Penalty: $\lambda \|w\|_1$", "an L1 penalty is not read"),
+        (r"Penalty: $\lambda \sum_j x_j^2$", "does not use the parameter"),
+        (r"Penalty: $c \|w\|^2$", "the penalty uses c"),
+        (r"Penalty: $\lambda w_1^2$", "sums over the entries of w"),
+        (r"Penalty: $\lambda (\|w\|^2$", "cannot read the penalty"),
+    ],
+)
+def test_penalties_that_are_not_read_name_their_line(tmp_path, penalty, message):
+    text = file_text("$$z = w^T x$$", r"$$L = (z - t)^2$$", "Parameter: $w$", penalty)
+    (tmp_path / "p.md").write_text(text)
+    out = subprocess.run(
+        [sys.executable, "-m", "derive", "show", "--model", "p.md"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    (single,) = out.stderr.strip().splitlines()
+    assert single.startswith("derive: p.md:5: ") and message in single, single
