@@ -196,6 +196,7 @@ class _Builder:
                 *(d.description for d in assumptions),
             ),
             targets=None if multiclass else targets,
+            nonnegative_targets=not multiclass and self.nonnegative_target(),
             hyperparameters=hyperparameters,
             regularizer=regularizer,
         )
@@ -311,6 +312,11 @@ class _Builder:
                 f"the penalty's gradient {derivative} is not a multiple of {entry}: penalties "
                 f"such as \\frac{{\\lambda}}{{2}} \\|{entry.base}\\|^2 are read",
             )
+
+    def nonnegative_target(self) -> bool:
+        """``Assume: $t \\ge 0$`` (counts, as for Poisson regression): the callables check it."""
+        stated = self.assumed.ranges.get(TARGET)
+        return stated is not None and stated.low >= 0 and stated.high == float("inf")
 
     def check_constant(self, name: str, line: int) -> None:
         if not usable(name):

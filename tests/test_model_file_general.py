@@ -327,3 +327,48 @@ def test_penalties_that_are_not_read_name_their_line(tmp_path, penalty, message)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     (single,) = out.stderr.strip().splitlines()
     assert single.startswith("derive: p.md:5: ") and message in single, single
+
+
+def test_a_nonnegative_target_is_checked_by_the_callables():
+    model = derive.load_model(ROOT / "examples" / "poisson-regression.md")
+    assert model.nonnegative_targets and [h.keyword for h in model.hyperparameters] == ["b"]
+    w, X, _ = data(9)
+    counts = np.random.default_rng(9).poisson(2.0, 30).astype(float)
+    reference = np.mean(np.exp(X @ w + 0.1) - counts * (X @ w + 0.1))
+    check_callables(model, w, X, counts, reference, b=0.1)
+    with pytest.raises(ValueError):
+        derive.loss_function(model)(w, X, -counts - 1.0)
+
+
+# --- the examples ----------------------------------------------------------------------------
+
+MODEL_FILES = sorted(
+    p for p in (ROOT / "examples").glob("*.md") if re.search(r"^Parameter:", p.read_text(), re.M)
+)
+
+
+def test_the_examples_include_the_new_model_files():
+    names = {p.name for p in MODEL_FILES}
+    assert {"poisson-regression.md", "ridge-regression.md", "absolute-error.md"} <= names
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=[p.name for p in MODEL_FILES])
+def test_every_example_model_file_derives_and_its_gradient_is_the_finite_difference(path):
+    model = derive.load_model(path)
+    d = derive.derivation(model)
+    assert all(s.verification.method in ("symbolic", "numeric") for s in d.steps)
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(25, 4))
+    if model.label is not None:
+        params, target = rng.normal(size=(3, 4)) / 2, rng.integers(0, 3, 25)
+    else:
+        params = rng.normal(size=4) / 2
+        if model.targets is not None:
+            target = rng.choice(np.array(model.targets), 25)
+        elif model.nonnegative_targets:
+            target = rng.poisson(1.0, 25).astype(float)
+        else:
+            target = rng.normal(size=25)
+    loss, grad = derive.loss_function(model), derive.gradient_function(model)
+    fd = numerical_gradient(lambda p: loss(p, X, target), params)
+    assert relative_error(grad(params, X, target), fd) < 1e-6
