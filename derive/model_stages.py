@@ -147,7 +147,7 @@ class _Builder:
         score = chain[-1]
         multiclass = isinstance(score.lhs, sp.Indexed)
         self.check_score(score, multiclass)
-        penalty = self.penalty(multiclass)
+        penalty = self.penalty(multiclass, score)
         scanned = equations + ([penalty] if penalty is not None else [])
         constants = self.constants(scanned, score)
         if not multiclass and self.assumed.one_hot is not None:
@@ -259,15 +259,41 @@ class _Builder:
                     continue
                 raise self.fail(e.line, _undefined(used))
 
-    def penalty(self, multiclass: bool) -> Equation | None:
+    def matrix_penalty(self, expr: sp.Expr, score: Equation) -> tuple[sp.Expr, tuple]:
+        """A penalty on the K rows of w as a double sum over the rows and the features:
+        the norm ``\\|w\\|^2`` (read as a sum over one index) and ``\\sum_k \\sum_j w_{kj}^2``,
+        the sum over the rows taking a fresh index (the score's k is the gradient's). Returns
+        it with (that index, the number of classes)."""
+        (row,) = score.lhs.indices
+        classes = self.vocabulary.bound_of(str(row))
+        names = {str(i) for e in self.equations for i in _indices(e.rhs) | _indices(e.lhs)}
+        name = f"{row}'"
+        while name in names:
+            name += "'"
+        fresh = sp.Symbol(name, integer=True)
+        w = family(self.parameter)
+
+        def norm(total: sp.Sum) -> sp.Expr:
+            (index, _, _), function = total.limits[0], total.function
+            entries = [i for i in function.atoms(sp.Indexed) if i.base == w]
+            if len(total.limits) != 1 or not entries:
+                return total
+            if all(i.indices == (index,) for i in entries):  # the norm: w read as one list
+                inner = function.xreplace({i: w[fresh, FEATURE] for i in entries})
+                return sp.Sum(sp.Sum(inner, (FEATURE, 1, FEATURES)), (fresh, 1, classes))
+            if all(len(i.indices) == 2 and i.indices[0] == index for i in entries):
+                return sp.Sum(function.xreplace({index: fresh}), (fresh, 1, classes))
+            return total
+
+        return expr.replace(lambda n: isinstance(n, sp.Sum), norm), (fresh, classes)
+
+    def penalty(self, multiclass: bool, score: Equation) -> Equation | None:
         """The penalty as a sum over the D features of the parameter's entries, or None."""
         if self.penalty_at is None:
             return None
         line, expr = self.penalty_at
         expr = real_abs(expr)
         w = self.parameter
-        if multiclass:
-            raise self.fail(line, "a penalty is read for a parameter w of one score only")
         if w not in family_names(expr):
             raise self.fail(
                 line,
@@ -283,9 +309,13 @@ class _Builder:
                 f"the penalty uses {' and '.join(sorted(others))}: it is written in the "
                 f"parameter {w} and constants (Greek letters such as \\lambda)",
             )
+        rows = ()
+        if multiclass:
+            expr, rows = self.matrix_penalty(expr, score)
         expr = expr.replace(lambda n: isinstance(n, sp.Sum), self.feature_sum)
         entries = [i for i in expr.atoms(sp.Indexed) if _name(i) == w]
-        if any(i.indices != (FEATURE,) for i in entries) or expr.free_symbols & {FEATURE}:
+        free = {i for i in expr.free_symbols if i.is_integer} - {FEATURES, *rows[1:]}
+        if any(i.indices != (*rows[:1], FEATURE) for i in entries) or free:
             raise self.fail(
                 line,
                 f"the penalty sums over the entries of {w}: write \\|{w}\\|^2, "

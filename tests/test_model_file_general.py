@@ -372,3 +372,30 @@ def test_every_example_model_file_derives_and_its_gradient_is_the_finite_differe
     loss, grad = derive.loss_function(model), derive.gradient_function(model)
     fd = numerical_gradient(lambda p: loss(p, X, target), params)
     assert relative_error(grad(params, X, target), fd) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        r"Penalty: $\frac{\lambda}{2} \|w\|^2$",
+        r"Regularizer: $\frac{\lambda}{2} \lVert w \rVert_F^2$",
+    ],
+)
+def test_a_penalty_on_k_rows_gives_the_builtin_l2_softmax(penalty):
+    text = file_text(
+        r"$$z_k = w_k^T x$$",
+        r"$$y = \operatorname{softmax}(z)$$",
+        r"$$L = -\sum_k t_k \log y_k$$",
+        "Parameter: $w$",
+        penalty,
+        "Assume: $t$ is one-hot",
+        r"Assume: $\lambda \ge 0$",
+    )
+    model = read_model(text)
+    rng = np.random.default_rng(11)
+    W, X, labels = rng.normal(size=(3, 5)), rng.normal(size=(20, 5)), rng.integers(0, 3, 20)
+    a, ga = derive.value_and_grad_function(model)(W, X, labels, lam=0.3)
+    b, gb = derive.value_and_grad_function("softmax_l2")(W, X, labels, lam=0.3)
+    assert a == pytest.approx(b, rel=1e-12) and relative_error(ga, gb) < 1e-12
+    d = derive.derivation(model)
+    assert all(s.verification.method in ("symbolic", "numeric") for s in d.steps)
