@@ -50,6 +50,17 @@ _ONE_HOT = re.compile(r"\bone[- ]hot\b", re.IGNORECASE)
 _SYNTAX_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 
 
+def _names_in(fragment: Fragment) -> list[tuple]:
+    """The tokens of each name in ``$w$`` or ``$w, b$`` (split at the commas)."""
+    pieces: list[list] = [[]]
+    for token in tokenize(fragment.text, fragment.offset):
+        if token.is_char(","):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return [tuple(piece) for piece in pieces]
+
+
 def load_model(path: str | os.PathLike[str]) -> Model:
     """The model a Markdown or LaTeX model file declares (ModelFileError naming the line)."""
     from derive.checking import read_text
@@ -87,7 +98,7 @@ class _Reader:
         parameter_at, assume_lines, penalty_at = self.directives()
         tokens = [p.tokens for pair in pairs for p in pair]
         if parameter_at is not None:
-            tokens.append(parameter_at[1])
+            tokens.extend(parameter_at[1])
         if penalty_at is not None:
             tokens.append(penalty_at[1])
         vocabulary = learn_vocabulary(tokens, [pair[0].tokens for pair in pairs], self.text)
@@ -104,10 +115,12 @@ class _Reader:
                 equations[-1].line, "no parameter: add a line such as `Parameter: $w$` below it"
             )
         line, found = parameter_at
-        parameter = self.parameter_name(found, vocabulary, line)
+        names = [self.parameter_name(piece, vocabulary, line) for piece in found]
+        if len(set(names)) != len(names):
+            raise self.fail(line, "a parameter is named twice")
         return build_model(
             equations,
-            parameter,
+            names,
             line,
             self.assumptions(assume_lines),
             vocabulary,
@@ -144,7 +157,9 @@ class _Reader:
         except (ParseError, *_SYNTAX_ERRORS):
             expr = None
         if not isinstance(expr, sp.Symbol) or expr.is_integer:
-            raise self.fail(line, "the parameter is one name, such as `Parameter: $w$`")
+            raise self.fail(
+                line, "a parameter is one name, such as `Parameter: $w$` (or `$w$, $b$`)"
+            )
         return str(expr)
 
     def penalty(self, found, vocabulary) -> tuple[int, sp.Expr]:
@@ -180,9 +195,9 @@ class _Reader:
             if not inline:
                 continue  # in a code block or a comment, or not in math: not a directive
             if kind == "parameter":
-                if parameter is not None or len(inline) > 1:
-                    raise self.fail(line, "a model file has one parameter")
-                parameter = (line, tuple(tokenize(inline[0].text, inline[0].offset)))
+                if parameter is not None:
+                    raise self.fail(line, "a model file has one `Parameter:` line")
+                parameter = (line, [piece for f in inline for piece in _names_in(f)])
             elif kind != "assume":
                 if penalty is not None or len(inline) > 1:
                     raise self.fail(line, "a model file has one penalty, one formula")

@@ -98,7 +98,7 @@ class Assumptions:
 
 def build_model(
     equations: list[Equation],
-    parameter: str,
+    parameter: str | list[str],
     parameter_line: int,
     assumed: Assumptions,
     vocabulary: Vocabulary,
@@ -110,7 +110,8 @@ def build_model(
     penalty: tuple[int, sp.Expr] | None = None,
 ) -> Model:
     """The model of the equations, in order, the last defining the loss (see module doc);
-    ``penalty`` (its line and formula) is added to the cost, not to the loss."""
+    ``penalty`` (its line and formula) is added to the cost, not to the loss. Several
+    parameters: the weights of the score and biases added to it (z_k = w_k^T x + b_k)."""
     builder = _Builder(equations, parameter, parameter_line, assumed, vocabulary, fail, penalty)
     return builder.model(name, title, summary)
 
@@ -121,12 +122,64 @@ class _Builder:
     ) -> None:
         real = [Equation(e.line, e.lhs, real_abs(e.rhs)) for e in equations]
         self.equations = [self.softmax_stage(e, vocabulary) for e in real]
-        self.parameter = parameter
         self.parameter_line = parameter_line
+        self.fail = fail
+        names = [parameter] if isinstance(parameter, str) else list(parameter)
+        self.parameter, self.extras = self.split_parameters(names)
         self.assumed = assumed
         self.vocabulary = vocabulary
-        self.fail = fail
         self.penalty_at = penalty
+
+    def split_parameters(self, names: list[str]) -> tuple[str, tuple[str, ...]]:
+        """The weights (used in w^T x) and the biases (added to the score) among the names."""
+        if len(names) == 1:
+            return names[0], ()
+        score = next((e for e in self.equations if any(_uses(e.rhs, n) for n in names)), None)
+        added = (
+            {_name(a) for a in sp.Add.make_args(score.rhs) if isinstance(a, sp.Symbol | sp.Indexed)}
+            if score is not None
+            else set()
+        )
+        weights = [n for n in names if n not in added]
+        if len(weights) != 1:
+            raise self.fail(
+                self.parameter_line,
+                "with several parameters, one multiplies the input in the score and the others "
+                "are added to it: z_k = w_k^T x + b_k with `Parameter: $w$, $b$`",
+            )
+        return weights[0], tuple(n for n in names if n != weights[0])
+
+    def check_extras(self, score: Equation, multiclass: bool, equations, penalty, constants):
+        """Biases as parameters: K classes, added to the score only, no constants or penalty
+        (the gradients of several parameters come from backpropagation, which has neither)."""
+        if not self.extras:
+            return
+        names = " and ".join(self.extras)
+        if not multiclass:
+            raise self.fail(
+                self.parameter_line,
+                f"several parameters are read with K classes (z_k = w_k^T x + b_k); with one "
+                f"score, leave {names} out of `Parameter:` and it is a constant (a keyword "
+                "argument of the callables)",
+            )
+        if penalty is not None or constants:
+            raise self.fail(
+                self.parameter_line,
+                "a model file with several parameters has no constants and no penalty yet",
+            )
+        (row,) = score.lhs.indices
+        for extra in self.extras:
+            terms = [a for a in sp.Add.make_args(score.rhs) if _uses(a, extra)]
+            if terms != [family(extra)[row]]:
+                raise self.fail(
+                    score.line,
+                    f"the parameter {extra} is added to the score as {extra}_{row}",
+                )
+            for e in equations:
+                if e is not score and _uses(e.rhs, extra):
+                    raise self.fail(
+                        e.line, f"the parameter {extra} is used in the score {score.key} only"
+                    )
 
     def model(self, name: str, title: str, summary: str) -> Model:
         if not any(_uses(e.rhs, self.parameter) for e in self.equations):
@@ -150,6 +203,7 @@ class _Builder:
         penalty = self.penalty(multiclass, score)
         scanned = equations + ([penalty] if penalty is not None else [])
         constants = self.constants(scanned, score)
+        self.check_extras(score, multiclass, equations, penalty, constants)
         if not multiclass and self.assumed.one_hot is not None:
             raise self.fail(
                 self.assumed.one_hot[1],
@@ -157,6 +211,7 @@ class _Builder:
             )
         assumptions = self.one_hot(chain) if multiclass else ()
         path = self.path(chain, assumptions)
+        chains = tuple((*path[:-1], family(extra)[score.lhs.indices[0]]) for extra in self.extras)
         stages = [
             self.stage(e, e is score, e is chain[0], multiclass)
             for e in sorted([*chain, *self.inlined], key=lambda e: self.position[e.key])
@@ -165,7 +220,11 @@ class _Builder:
         targets = self.assumed.targets
         if targets is not None and set(targets) <= {0.0, 1.0}:
             domains.setdefault(TARGET, (0.0, 1.0))
-        plain = _Plain(stages, assumptions, [*path, *([penalty.rhs] if penalty else [])])
+        plain = _Plain(
+            stages,
+            assumptions,
+            [*path, *(v for c in chains for v in c), *([penalty.rhs] if penalty else [])],
+        )
         stages = [Stage(plain(s.symbol), plain(s.expr), s.name) for s in stages]
         path = tuple(plain(v) for v in path)
         self.check_rules(stages, path, chain)
@@ -199,6 +258,7 @@ class _Builder:
             nonnegative_targets=not multiclass and self.nonnegative_target(),
             hyperparameters=hyperparameters,
             regularizer=regularizer,
+            chains=tuple(tuple(plain(v) for v in c) for c in chains),
         )
 
     # -- the equations as written ---------------------------------------------------------------
@@ -226,7 +286,7 @@ class _Builder:
                 raise self.fail(
                     e.line, "the left side of a stage is one name (z, y, L) or a family (z_k)"
                 )
-            if e.key == self.parameter:
+            if e.key in (self.parameter, *self.extras):
                 raise self.fail(e.line, f"{e.key} is the parameter and cannot be a stage")
             if e.key in defined:
                 first = defined[e.key].line
@@ -502,7 +562,8 @@ class _Builder:
         w = family(self.parameter)
         offset = _offset(score.rhs)
         rhs = score.rhs - offset
-        if offset.atoms(sp.Indexed) or offset.has(sp.Sum):
+        biases = {family(b)[rows] for b in self.extras} if rows else set()
+        if offset.atoms(sp.Indexed) - biases or offset.has(sp.Sum):
             raise self.fail(
                 score.line,
                 f"the score {_shown(score.lhs)} adds to {self.parameter}^T x only constants "

@@ -399,3 +399,72 @@ def test_a_penalty_on_k_rows_gives_the_builtin_l2_softmax(penalty):
     assert a == pytest.approx(b, rel=1e-12) and relative_error(ga, gb) < 1e-12
     d = derive.derivation(model)
     assert all(s.verification.method in ("symbolic", "numeric") for s in d.steps)
+
+
+# --- 5. several parameters -------------------------------------------------------------------
+
+SOFTMAX_BIAS = [
+    r"$$z_k = w_k^T x + b_k$$",
+    r"$$y = \operatorname{softmax}(z)$$",
+    r"$$L = -\sum_k t_k \log y_k$$",
+]
+
+
+def softmax_bias_reference(W, b, X, labels):
+    """Mean cross-entropy of softmax(X W^T + b) and its gradients, written by hand."""
+    s = X @ W.T + b
+    s -= s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    n = len(labels)
+    value = -np.mean(np.log(p[np.arange(n), labels]))
+    p[np.arange(n), labels] -= 1
+    return value, p.T @ X / n, p.mean(axis=0)
+
+
+@pytest.mark.parametrize(
+    "line", ["Parameter: $w$, $b$", "Parameter: $b$, $w$", "Parameter: $w, b$"]
+)
+def test_weights_and_bias_give_both_gradients(tmp_path, line):
+    text = file_text(*SOFTMAX_BIAS, line, "Assume: $t$ is one-hot")
+    d = show_json(tmp_path, text)
+    assert [g["parameter"] for g in d["gradients"]] == ["w_kj", "b_k"]
+    y_k, t_k, x_j = sp.symbols("y_k t_k x_j")
+    results = [sp.sympify(g["result"]["rhs"]) for g in d["gradients"]]
+    assert sp.expand(results[0] - (y_k - t_k) * x_j) == 0
+    assert sp.expand(results[1] - (y_k - t_k)) == 0
+    model = read_model(text)
+    assert [str(c[-1]) for c in (model.chain, *model.chains)] == ["w[k, j]", "b[k]"]
+    rng = np.random.default_rng(12)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=3)
+    X, labels = rng.normal(size=(25, 4)), rng.integers(0, 3, 25)
+    value, grads = derive.value_and_grad_function(model)({"w": W, "b": b}, X, labels)
+    ref_value, ref_w, ref_b = softmax_bias_reference(W, b, X, labels)
+    assert value == pytest.approx(ref_value, rel=1e-12)
+    assert relative_error(grads["w"], ref_w) < 1e-12 and relative_error(grads["b"], ref_b) < 1e-12
+    loss = derive.loss_function(model)
+    fd = numerical_gradient(lambda p: loss({"w": W, "b": p}, X, labels), b)
+    assert relative_error(grads["b"], fd) < 1e-7
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        (["$$z = w^T x + b$$", "$$L = (z - t)^2$$", "Parameter: $w$, $b$"], 4, "with K classes"),
+        (["$$z = w^T x + b$$", "$$L = (z - t)^2$$", "Parameter: $w$, $w$"], 4, "named twice"),
+        ([*SOFTMAX_BIAS, "Parameter: $w$, $v$"], 5, "one multiplies the input"),
+        (
+            [*SOFTMAX_BIAS[:2], r"$$L = -\sum_k t_k \log y_k + b_1$$", "Parameter: $w$, $b$"],
+            4,
+            "used in the score z only",
+        ),
+        (
+            [*SOFTMAX_BIAS, "Parameter: $w$, $b$", r"Penalty: $\frac{\lambda}{2} \|w\|^2$"],
+            5,
+            "no constants and no penalty",
+        ),
+    ],
+)
+def test_several_parameters_that_are_not_read_name_their_line(lines, line, message):
+    text = file_text(*lines, "Assume: $t$ is one-hot")
+    with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{re.escape(message)}"):
+        read_model(text, source="f.md")
