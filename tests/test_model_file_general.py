@@ -468,3 +468,12 @@ def test_several_parameters_that_are_not_read_name_their_line(lines, line, messa
     text = file_text(*lines, "Assume: $t$ is one-hot")
     with pytest.raises(ModelFileError, match=f"^f.md:{line}: .*{re.escape(message)}"):
         read_model(text, source="f.md")
+
+
+def test_the_report_agreement_row_of_weights_and_bias():
+    from derive.numeric.agreement import agreement
+
+    model = read_model(file_text(*SOFTMAX_BIAS, "Parameter: $w$, $b$", "Assume: $t$ is one-hot"))
+    row = agreement(model)
+    assert row["model"] == model.name and row["K"] == 4 and row["err_reference"] is None
+    assert row["err_finite_difference"] < 1e-6
