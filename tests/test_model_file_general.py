@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import derive
+from derive.errors import InputError
 from derive.model_file import ModelFileError, read_model
 from derive.numeric.gradcheck import numerical_gradient, relative_error
 
@@ -477,3 +480,43 @@ def test_the_report_agreement_row_of_weights_and_bias():
     row = agreement(model)
     assert row["model"] == model.name and row["K"] == 4 and row["err_reference"] is None
     assert row["err_finite_difference"] < 1e-6
+
+
+# --- any combination of the new lines ------------------------------------------------------
+
+NEW_LINES = [
+    "$$z = w^T x$$",
+    "$$z = w^T x + b$$",
+    "$$z_k = w_k^T x + b_k$$",
+    r"$$y = \tanh(z)$$",
+    r"$$\mu = e^{z}$$",
+    r"$$L = |y - t|$$",
+    r"$$L = \mu - t z$$",
+    r"$$L = \frac{1}{2}(y - t)^2 + \frac{\lambda}{2} z^2$$",
+    r"$$L = \max(0, |z - t| - \epsilon)$$",
+    r"$$L = (z - t)^2 + \alpha$$",
+    r"$$L = -\sum_k t_k \log y_k$$",
+    r"$$y = \operatorname{softmax}(z)$$",
+    "Parameter: $w$",
+    "Parameter: $w$, $b$",
+    "Parameter: $w, b, c$",
+    r"Penalty: $\frac{\lambda}{2} \|w\|^2$",
+    r"Regularizer: $\lambda \sum_j |w_j|$",
+    r"Assume: $\lambda \in (0, 1)$",
+    r"Assume: $\delta > 0$",
+    r"Assume: $t \ge 0$",
+    "Assume: $t$ is one-hot",
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(NEW_LINES), max_size=6))
+def test_any_file_of_the_new_lines_is_a_model_or_one_line_naming_the_file(lines):
+    try:
+        model = read_model("\n".join(lines), source="f.md")
+    except InputError as error:
+        message = str(error)
+        assert "\n" not in message and message.startswith("f.md")
+    else:
+        assert model.chain[0] == model.stages[-1].symbol
+        assert all(h.keyword.isidentifier() for h in model.hyperparameters)
