@@ -1,13 +1,16 @@
 """Turn the equations of a model file into a :class:`~derive.model.Model`.
 
-The stages must form one chain: the loss uses one stage, which uses one stage, ... down to the
-linear score, the only stage that uses the parameter. With a vector parameter w the stages
+The stages form one chain: the loss uses one stage, which uses one stage, ... down to the
+linear score, the only stage that uses the parameter (a scalar stage that uses several stages
+gets all but the earliest substituted, so that it uses one). With a vector parameter w the stages
 are numbers (z = w^T x, y = tanh z, L = ...) and the target t is a number; with a parameter
 of K rows (z_k = w_k^T x) the stages below the loss are families over the classes, the target
 is one-hot (``Assume: $t$ is one-hot``, t_k = delta_kT for the correct class T), and the loss
 may use the scores directly or one family of them at the correct class (y_T of the softmax).
-Each rule is checked on the equations as read; a violation is a :class:`ModelFileError` at
-the line of the stage concerned.
+Names never defined are constants (:mod:`derive.model_constants`); a penalty goes to the cost;
+biases added to K scores may be further parameters (``Parameter: $w$, $b$``). Each rule is
+checked on the equations as read; a violation is a :class:`ModelFileError` at the line of the
+stage concerned.
 """
 
 from __future__ import annotations
@@ -320,10 +323,10 @@ class _Builder:
                 raise self.fail(e.line, _undefined(used))
 
     def matrix_penalty(self, expr: sp.Expr, score: Equation) -> tuple[sp.Expr, tuple]:
-        """A penalty on the K rows of w as a double sum over the rows and the features:
-        the norm ``\\|w\\|^2`` (read as a sum over one index) and ``\\sum_k \\sum_j w_{kj}^2``,
-        the sum over the rows taking a fresh index (the score's k is the gradient's). Returns
-        it with (that index, the number of classes)."""
+        """A penalty on the K rows of w as a double sum over the rows and the features: the
+        norm ``\\|w\\|^2`` (read as a sum over one index) or a double sum written out, the sum
+        over the rows taking a fresh index (the score's k is the gradient's). Returns it with
+        (that index, the number of classes)."""
         (row,) = score.lhs.indices
         classes = self.vocabulary.bound_of(str(row))
         names = {str(i) for e in self.equations for i in _indices(e.rhs) | _indices(e.lhs)}
