@@ -21,7 +21,7 @@ import sympy as sp
 
 from derive.algebra import settle
 from derive.errors import NoRuleError
-from derive.functions import indicator
+from derive.functions import Abs, indicator
 
 # --- the rules ---------------------------------------------------------------------------
 
@@ -234,6 +234,18 @@ class HingeRule(Rule):
 
 
 @dataclass(frozen=True)
+class AbsRule(Rule):
+    name = "absolute value subgradient"
+    why = (
+        "the absolute value has slope -1 where its argument is negative and 1 where it is "
+        "positive: its sign (0 at the kink)"
+    )
+
+    def eval(self):
+        return sp.sign(self.var)
+
+
+@dataclass(frozen=True)
 class ChainRule(Rule):
     inner: sp.Expr = sp.S.Zero
     outer_rule: Rule | None = None
@@ -309,6 +321,7 @@ LEAF_RULES = (
     LogRule,
     FunctionRule,
     HingeRule,
+    AbsRule,
 )
 
 
@@ -441,6 +454,13 @@ def _(expr: sp.Max, var):
     if len(expr.args) == 2 and len(rest) == 1:
         return _through_chain(expr, var, rest[0], lambda u: HingeRule(sp.Max(0, u), u))
     return NoRule(expr, var)
+
+
+@_dispatch.register
+def _(expr: sp.Abs, var):
+    if not isinstance(expr, Abs):  # SymPy's |u| is complex-aware: d|u| is not sign(u) for it
+        return NoRule(expr, var)
+    return _through_chain(expr, var, expr.args[0], lambda u: AbsRule(Abs(u), u))
 
 
 @_dispatch.register

@@ -47,7 +47,7 @@ _CLASSES: dict[str, type] = {
         sp.sinh,
         sp.cosh,
         sp.tanh,
-        sp.Abs,
+        functions.Abs,  # the real |u|: every absolute value in a derivation
         sp.sign,
         sp.Max,
         sp.Min,

@@ -50,6 +50,26 @@ class example(sp.Function):  # noqa: N801
         return self.args[0].is_real
 
 
+class Abs(sp.Abs):
+    """|u| of a real u. SymPy's Abs treats an argument of unknown sign as complex and
+    differentiates it with re and im; ours is the real absolute value, whose derivative is
+    sign(u) (the subgradient 0 at the kink). Named Abs so that printers, NumPy and the
+    verifier treat it as SymPy's."""
+
+    def _eval_derivative(self, x: sp.Symbol) -> sp.Expr:
+        return sp.Derivative(self.args[0], x, evaluate=True) * sp.sign(self.args[0])
+
+    def _eval_power(self, exponent: sp.Expr) -> sp.Expr | None:
+        if exponent.is_integer and exponent.is_even:
+            return self.args[0] ** exponent
+        return super()._eval_power(exponent)
+
+
+def real_abs(expr: sp.Expr) -> sp.Expr:
+    """Every absolute value in expr as the real one, :class:`Abs`."""
+    return expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
+
+
 def indicator(u: sp.Expr) -> sp.Expr:
     """1[u > 0]: the Heaviside step with value 0 at the kink (the subgradient convention)."""
     return sp.Heaviside(u, 0)

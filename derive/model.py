@@ -39,7 +39,7 @@ class Rewrite:
 class Hyperparameter:
     """A constant of the loss or the cost (Huber's delta, the penalty lambda): a symbol in the
     derivation, a keyword argument of the callables with a default value, allowed from ``low``
-    (excluded when ``low_open``) to ``high``."""
+    (excluded when ``low_open``) to ``high`` (excluded when ``high_open``)."""
 
     symbol: sp.Symbol
     keyword: str
@@ -48,6 +48,7 @@ class Hyperparameter:
     low: float = 0.0
     high: float = float("inf")
     low_open: bool = False
+    high_open: bool = False
 
     def checked(self, value: object) -> float:
         """The value as a float, or ValueError saying which values are allowed."""
@@ -56,9 +57,13 @@ class Hyperparameter:
         except (TypeError, ValueError):
             raise ValueError(f"{self.keyword} must be a number, got {value!r}") from None
         above = number > self.low if self.low_open else number >= self.low
-        if not (above and number <= self.high and number < float("inf")):
-            low = f"({self.low:g}" if self.low_open else f"[{self.low:g}"
-            high = f"{self.high:g}]" if self.high < float("inf") else "inf)"
+        below = number < self.high if self.high_open else number <= self.high
+        if not (above and below and abs(number) < float("inf")):
+            low = (
+                f"({self.low:g}" if self.low_open or self.low == -float("inf") else f"[{self.low:g}"
+            )
+            closed = not self.high_open and self.high < float("inf")
+            high = f"{self.high:g}]" if closed else f"{self.high:g})"
             raise ValueError(f"{self.keyword} must be finite and in {low}, {high}, got {number}")
         return number
 
@@ -126,6 +131,7 @@ class Model:
             self.regularizer,
             tuple(
                 (h.symbol, h.keyword, h.default, h.description, h.low, h.high, h.low_open)
+                + ((True,) if h.high_open else ())
                 for h in self.hyperparameters
             ),
             *((self.chains,) if self.chains else ()),

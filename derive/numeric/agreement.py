@@ -75,6 +75,8 @@ def agreement(
     model = derivation(name).model
     binary = model.label is None
     if derivation(name).gradients:
+        if not isinstance(name, str):  # a model file's weights and biases: no NumPy reference
+            return _several_agreement(name, rng, n, d, k)
         return _network_agreement(name, rng, n, d, k)
     loss, grad = loss_function(name), gradient_function(name)
     params, X, target = problem_for(model, rng, n, d, k)
@@ -113,6 +115,30 @@ def _network_agreement(name: str, rng: np.random.Generator, n: int, d: int, k: i
         fds.append(relative_error(g, numerical_gradient(moved, params[position])))
     row: dict[str, Any] = {"model": name, "N": n, "D": d, "K": k}
     return {**row, "err_reference": max(errors), "err_finite_difference": max(fds)}
+
+
+def _several_agreement(model: Model, rng: np.random.Generator, n: int, d: int, k: int):
+    """The row of a model with several parameters of one layer (z_k = w_k^T x + b_k): its
+    gradients, given as a dict by name, against finite differences."""
+    from derive.api import gradient_function, loss_function
+
+    sizes = {"D": d, "K": k}
+    params = {}
+    for chain in (model.chain, *model.chains):
+        entry = chain[-1]
+        shape = tuple(sizes[str(model.index_bounds[i])] for i in entry.indices)
+        params[str(entry.base.label)] = rng.normal(size=shape)
+    X, labels = rng.normal(size=(n, d)), rng.integers(0, k, n)
+    loss, grads = loss_function(model), gradient_function(model)(params, X, labels)
+    fds = [
+        relative_error(
+            grads[key],
+            numerical_gradient(lambda p, key=key: loss({**params, key: p}, X, labels), v),
+        )
+        for key, v in params.items()
+    ]
+    row: dict[str, Any] = {"model": model.name, "N": n, "D": d, "K": k}
+    return {**row, "err_reference": None, "err_finite_difference": max(fds)}
 
 
 def agreement_table(names: Sequence[str] | None = None) -> list[dict[str, Any]]:

@@ -265,6 +265,7 @@ class _Plan:
     whole: int = 0
     rows: int = 0
     constant: float = 0.0  # the per-example loss's constant term, added N times
+    offset: sp.Expr = sp.S.Zero  # added to every score: a model file's bias b in w^T x + b
 
 
 def _names(expr: sp.Expr | sp.Tuple) -> tuple[str, ...]:
@@ -350,7 +351,20 @@ def _plan(model: Model, loss: sp.Expr | None, signal: sp.Expr | None) -> _Plan:
         len(whole),
         len(rows),
         constant,
+        _score_offset(model),
     )
+
+
+def _score_offset(model: Model) -> sp.Expr:
+    """What the score adds to the linear w^T x (its terms without a sum): 0 for the built-ins,
+    the bias b of a model file's z = w^T x + b."""
+    score = model.chain[-2]
+    base = score.base if isinstance(score, sp.Indexed) else score
+    for stage in model.stages:
+        symbol = stage.symbol.base if isinstance(stage.symbol, sp.Indexed) else stage.symbol
+        if symbol == base:
+            return sp.Add(*(a for a in sp.Add.make_args(stage.expr) if not a.has(sp.Sum)))
+    return sp.S.Zero
 
 
 def _gap_args(score: str) -> tuple[sp.Symbol, sp.Symbol, sp.Symbol]:
@@ -535,9 +549,12 @@ def _block_lines(
     def var(name: str) -> str:
         return names.setdefault(name, f"a{len(names)}")
 
+    def _renamed(e: sp.Expr) -> sp.Expr:
+        return e.xreplace({s: sp.Symbol(var(s.name)) for s in e.free_symbols})
+
     def printed(exprs: list[sp.Expr]) -> list[str]:
         """Source of the expressions, after the lines that compute their common parts."""
-        renamed = [e.xreplace({s: sp.Symbol(var(s.name)) for s in e.free_symbols}) for e in exprs]
+        renamed = [_renamed(e) for e in exprs]
         common, reduced = sp.cse(renamed, symbols=shared)
         lines.extend(f"{symbol} = {PRINTER.doprint(e)}" for symbol, e in common)
         return [PRINTER.doprint(e) for e in reduced]
@@ -548,13 +565,14 @@ def _block_lines(
     wanted = plan.wanted
     lines: list[str] = []
     names.update(constants or {})  # hyperparameters by their keywords, K by the row length
+    offset = f" + {PRINTER.doprint(_renamed(plan.offset))}" if plan.offset != 0 else ""
     if binary:
         scores = var(score)
-        lines.append(f"{scores} = X @ params")
+        lines.append(f"{scores} = X @ params{offset}")
         names[BINARY_TARGET.name] = "target"
     else:
         scores = var(f"{score}__all")
-        lines.append(f"{scores} = X @ params.T")
+        lines.append(f"{scores} = X @ params.T{offset}")
         lines.append(f"n, k = {scores}.shape")
         lines.append("flat = _arange(0, n * k, k) + target")
         if f"{score}__label" in wanted:
@@ -718,12 +736,15 @@ def _constants(model: Model) -> dict[str, str]:
     return names
 
 
-def _range_test(keyword: str, low: float, high: float, low_open: bool) -> str:
+def _range_test(
+    keyword: str, low: float, high: float, low_open: bool, high_open: bool = False
+) -> str:
     """A comparison that a float in the allowed range passes and nan fails."""
+    lower = "-_INF" if low == -math.inf else repr(low)
     upper = "_INF" if high == math.inf else repr(high)
-    comparison = "<" if low_open else "<="
-    upper_comparison = "<" if high == math.inf else "<="
-    return f"{low!r} {comparison} {keyword} {upper_comparison} {upper}"
+    comparison = "<" if low_open or low == -math.inf else "<="
+    upper_comparison = "<" if high_open or high == math.inf else "<="
+    return f"{lower} {comparison} {keyword} {upper_comparison} {upper}"
 
 
 def _target_test(model: Model) -> str | None:
@@ -770,7 +791,11 @@ def _penalty(model: Model) -> tuple[str | None, str | None]:
 def _extras(model: Model) -> _Extras:
     penalty, penalty_gradient = _penalty(model)
     keywords = tuple(
-        (h.keyword, float(h.default), _range_test(h.keyword, h.low, h.high, h.low_open))
+        (
+            h.keyword,
+            float(h.default),
+            _range_test(h.keyword, h.low, h.high, h.low_open, h.high_open),
+        )
         for h in model.hyperparameters
     )
     return _Extras(keywords, _target_test(model), penalty, penalty_gradient)
