@@ -182,6 +182,7 @@ def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
     found = _DIFFERENTIATED.get(key)
     if found is None:
         keep = frozenset(base_key(v) for v in d.variables)
+        keep |= independent_families(context.definitions, keep)
         f = substitute_all(d.expr, context.definitions, keep, context=context)
         # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
         f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
@@ -190,6 +191,44 @@ def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
             _DIFFERENTIATED.clear()
         _DIFFERENTIATED[key] = found
     return found
+
+
+def _mentions(expr: sp.Basic) -> set[sp.Basic]:
+    """The families expr names directly: bases of its indexed symbols, and its plain symbols."""
+    return {base_key(e) for e in expr.atoms(sp.Indexed)} | {
+        s for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)
+    }
+
+
+def independent_families(definitions: tuple[Definition, ...], targets: frozenset) -> frozenset:
+    """The defined stages whose definitions never reach ``targets``, however far expanded.
+
+    Their derivative by a member of a target is zero, so a derivative need not expand them:
+    d/dW2 of the loss keeps the hidden layer a_m whole instead of writing out max(0, h_m).
+    A definition in undefined symbols only (t_k = delta_kT) is still substituted: it is
+    small, and its Kronecker deltas sum out.
+    """
+    direct: dict[sp.Basic, set[sp.Basic]] = {}
+    for d in definitions:
+        direct.setdefault(base_key(d.lhs), set()).update(_mentions(d.rhs))
+    reaches: dict[sp.Basic, bool] = {}
+
+    def reach(family: sp.Basic, seen: frozenset) -> bool:
+        if family in targets:
+            return True
+        if family in reaches:
+            return reaches[family]
+        found = any(  # a cycle (never in a derivation) counts as reaching: expand it
+            other in seen or reach(other, seen | {family})
+            for other in direct.get(family, ())
+            if other != family
+        )
+        reaches[family] = found
+        return found
+
+    return frozenset(
+        f for f in direct if direct[f] & direct.keys() - {f} and not reach(f, frozenset())
+    )
 
 
 def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
