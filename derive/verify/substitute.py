@@ -8,6 +8,8 @@ at a time (:func:`substitute_once`), and keeping the family of v whole. Verified
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from derive.algebra import settle
@@ -171,7 +173,9 @@ def evaluate_derivatives(expr: sp.Expr, context: Context, depth: int = 0) -> sp.
     return expr.replace(lambda e: isinstance(e, sp.Derivative), value)
 
 
-def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
+def _differentiate(
+    d: sp.Derivative, context: Context, visiting: frozenset = frozenset()
+) -> sp.Expr:
     """d/dv f with f's definitions substituted; remembered, since a derivation asks often."""
     key = (
         d,
@@ -181,16 +185,98 @@ def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
     )
     found = _DIFFERENTIATED.get(key)
     if found is None:
-        keep = frozenset(base_key(v) for v in d.variables)
-        keep |= independent_families(context.definitions, keep)
-        f = substitute_all(d.expr, context.definitions, keep, context=context)
-        # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
-        f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
-        found = drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+        found = through_parent(d, context, visiting)
+        if found is None:
+            found = differentiate_expanded(d, context)
         if len(_DIFFERENTIATED) >= _MAX_DIFFERENTIATED:
             _DIFFERENTIATED.clear()
         _DIFFERENTIATED[key] = found
     return found
+
+
+def differentiate_expanded(d: sp.Derivative, context: Context) -> sp.Expr:
+    """d/dv f with f written out down to v: every definition on the way substituted."""
+    keep = frozenset(base_key(v) for v in d.variables)
+    f = _expanded(d.expr, keep, context, set().union(*(v.free_symbols for v in d.variables)))
+    return drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+
+
+def _expanded(f: sp.Expr, keep: frozenset, context: Context, taken: set) -> sp.Expr:
+    """f with every definition substituted except those of ``keep`` and of the stages that
+    cannot reach them; summation indices named like one in ``taken`` renamed."""
+    keep |= independent_families(context.definitions, keep)
+    f = substitute_all(f, context.definitions, keep, context=context)
+    # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
+    return rename_bound(f, taken)
+
+
+def through_parent(
+    d: sp.Derivative, context: Context, visiting: frozenset = frozenset()
+) -> sp.Expr | None:
+    """df/dv = sum over u of df/du du/dv, when v enters f only through one stage u.
+
+    The multivariate chain rule, applied by the verifier to the model's own definitions: f is
+    expanded down to u only (one level above v, not down to v), df/du is found the same way,
+    and du/dv is the derivative of u's definition. The sum over u's members (u_m', m' = 1..H)
+    collapses by the sifting property. None when the rule does not apply.
+    """
+    if len(d.variables) != 1 or d.expr.has(example):
+        return None
+    (v,) = d.variables
+    target = base_key(v)
+    parents = [e for e in context.definitions if target in _mentions(e.rhs)]
+    if len(parents) != 1:
+        return None
+    (parent,) = parents
+    family_ = base_key(parent.lhs)
+    if (
+        family_ in visiting | {target}
+        or sum(base_key(e.lhs) == family_ for e in context.definitions) != 1
+    ):
+        return None  # a cycle, or a family with several definitions (p_1, p_2)
+    mentioned = _mentions(d.expr) & context_families(context)
+    if mentioned <= {family_}:
+        return None  # f is u itself, or defined by nothing: differentiate it directly
+    f = _expanded(d.expr, frozenset({family_}), context, set())
+    if target in _mentions(f) or family_ not in _mentions(f):
+        return None
+    member, bounds = _fresh_member(parent.lhs, d, context)
+    if member is None:
+        return None
+    inner_context = replace(context, index_bounds={**context.index_bounds, **bounds})
+    visiting = visiting | {target}
+    outer = _differentiate(sp.Derivative(d.expr, member), inner_context, visiting)
+    inner = _differentiate(sp.Derivative(member, v), inner_context, visiting)
+    product = outer * inner
+    if bounds:
+        product = sp.Sum(product, *((i, 1, b) for i, b in bounds.items()))
+    return drop_index_ranges(settle(product), inner_context)
+
+
+def context_families(context: Context) -> set[sp.Basic]:
+    """The families the context defines."""
+    return {base_key(e.lhs) for e in context.definitions}
+
+
+def _fresh_member(lhs: sp.Expr, d: sp.Derivative, context: Context):
+    """A member u_m of the family lhs defines, its indices new names (with their bounds)."""
+    if not isinstance(lhs, sp.Indexed):
+        return lhs, {}
+    taken = {s.name for s in d.atoms(sp.Symbol)} | {
+        s.name for e in context.definitions for s in e.rhs.atoms(sp.Symbol) | e.lhs.atoms(sp.Symbol)
+    }
+    indices, bounds = [], {}
+    for index in lhs.indices:
+        if not isinstance(index, sp.Symbol) or index not in context.index_bounds:
+            return None, {}
+        name = f"{index.name}_u"
+        while name in taken:
+            name += "'"
+        taken.add(name)
+        fresh = sp.Symbol(name, **index.assumptions0)
+        indices.append(fresh)
+        bounds[fresh] = context.index_bounds[index]
+    return lhs.base[tuple(indices)], bounds
 
 
 def _mentions(expr: sp.Basic) -> set[sp.Basic]:
