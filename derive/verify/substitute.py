@@ -321,7 +321,8 @@ def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
     """d/dv of c * sum_i f^(i) is c * sum_i (df/dv)^(i) for a shared v, when df/dv is a fact.
 
     This is how the derivative of the cost reuses the verified per-example gradient instead
-    of differentiating the whole composition again.
+    of differentiating the whole composition again. A term of the cost outside the examples
+    (a penalty on the parameter) is differentiated on its own.
     """
     if len(d.variables) != 1 or str(family(d.variables[0])) not in context.shared:
         return None
@@ -329,6 +330,9 @@ def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
     expanded = substitute_once(d.expr, context.definitions)
     total = sp.S.Zero
     for term in sp.Add.make_args(expanded):
+        if not term.has(example):
+            total += _differentiate(sp.Derivative(term, v), context)
+            continue
         factor, rest = term.as_independent(sp.Sum, as_Add=False)
         if not isinstance(rest, sp.Sum) or len(rest.limits) != 1 or factor.has(v):
             return None
