@@ -113,7 +113,7 @@ def _indexed(c: Compiler, expr: sp.Indexed) -> Node:
     indices = [c(i) for i in expr.indices]
 
     def indexed(run: Run, env: Env, ex: int | None):
-        at = tuple(_integer(f(run, env, ex)) for f in indices)
+        at = tuple([_integer(f(run, env, ex)) for f in indices])
         return run.leaf((name, at, ex), expr)
 
     return indexed

@@ -97,7 +97,8 @@ class Draws:
         if key not in self.values:
             rng = random.Random(f"{self.tag}/{key}")
             low, high = self.context.domain_of(key[0])
-            self.values[key] = np.array([rng.uniform(low, high) for _ in range(self.count)])
+            width, draw = high - low, rng.random  # rng.uniform(low, high), without its call
+            self.values[key] = np.array([low + width * draw() for _ in range(self.count)])
         return self.values[key]
 
     def label(self, index: sp.Symbol, ex: int) -> int:
