@@ -327,7 +327,14 @@ def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
     if len(d.variables) != 1 or str(family(d.variables[0])) not in context.shared:
         return None
     (v,) = d.variables
+    named = _mentions(d.expr)
+    if not d.expr.has(example) and not any(
+        base_key(e.lhs) in named and e.rhs.has(example) for e in context.definitions
+    ):
+        return None  # no mean over the examples here, nor one level down
     expanded = substitute_once(d.expr, context.definitions)
+    if not expanded.has(example):
+        return None
     total = sp.S.Zero
     for term in sp.Add.make_args(expanded):
         if not term.has(example):
