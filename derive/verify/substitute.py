@@ -3,7 +3,11 @@
 A proof or a numeric check first turns every unevaluated derivative df/dv into its value
 (:func:`evaluate_derivatives`), substituting the definitions that f passes through, one level
 at a time (:func:`substitute_once`), and keeping the family of v whole. Verified derivatives
-(``context.facts``) are reused instead of differentiating a whole composition again.
+(``context.facts``) are reused instead of differentiating a whole composition again. Where v
+enters f through a single stage u (W1 only through h), df/dv is found as the sum over u's
+members of df/du du/dv (:func:`through_parent`): the chain rule applied by the verifier to the
+definitions, so that the loss is never written out down to v (max(0, b1 + W1 x) inside the
+softmax). Stages that cannot reach v are kept whole (:func:`independent_families`).
 """
 
 from __future__ import annotations
@@ -182,6 +186,7 @@ def _differentiate(
         context.definitions,
         tuple(sorted(context.index_bounds.items(), key=str)),
         context.shared,
+        tuple(sorted(visiting, key=str)),  # a cycle cut short gives another (equal) form
     )
     found = _DIFFERENTIATED.get(key)
     if found is None:
