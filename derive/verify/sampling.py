@@ -95,10 +95,8 @@ class Draws:
 
     def leaf(self, key: LeafKey) -> np.ndarray:
         if key not in self.values:
-            rng = random.Random(f"{self.tag}/{key}")
             low, high = self.context.domain_of(key[0])
-            width, draw = high - low, rng.random  # rng.uniform(low, high), without its call
-            self.values[key] = np.array([low + width * draw() for _ in range(self.count)])
+            self.values[key] = _draw(f"{self.tag}/{key}", low, high, self.count)
         return self.values[key]
 
     def label(self, index: sp.Symbol, ex: int) -> int:
@@ -106,3 +104,21 @@ class Draws:
             rng = random.Random(f"{self.tag}/label/{index}/{ex}")
             self.labels[(index, ex)] = rng.randint(1, bound_of(index, self.context, self.sizes))
         return self.labels[(index, ex)]
+
+
+_DRAWN: dict[tuple[str, float, float, int], np.ndarray] = {}  # the same seed draws the same
+_MAX_DRAWN = 65536
+
+
+def _draw(seed: str, low: float, high: float, count: int) -> np.ndarray:
+    """count values uniform in [low, high) from a generator seeded by ``seed`` (read-only)."""
+    found = _DRAWN.get((seed, low, high, count))
+    if found is None:
+        rng = random.Random(seed)
+        width, draw = high - low, rng.random  # rng.uniform(low, high), without its call
+        found = np.array([low + width * draw() for _ in range(count)])
+        found.flags.writeable = False
+        if len(_DRAWN) >= _MAX_DRAWN:
+            _DRAWN.clear()
+        _DRAWN[(seed, low, high, count)] = found
+    return found
