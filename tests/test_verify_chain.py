@@ -50,3 +50,12 @@ def test_a_wrong_chain_is_told_apart():
         * sp.Derivative(h[m], W1[m, d])
     )
     assert compare(sp.Derivative(L, W1[m, d]), wrong, context).status == "refuted"
+
+
+@pytest.mark.parametrize("name", ["logistic", "softmax", "two-layer"])
+def test_the_cost_is_not_differentiated_through_one_example_stage(name):
+    """J is a mean over examples: z^(i) differs per example, so no single stage carries W."""
+    model = builtin(name)
+    context = _context(model)
+    chain = model.chain
+    assert through_parent(sp.Derivative(sp.Symbol("J"), chain[-1]), context) is None

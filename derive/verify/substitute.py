@@ -243,8 +243,8 @@ def through_parent(
     if mentioned <= {family_}:
         return None  # f is u itself, or defined by nothing: differentiate it directly
     f = _expanded(d.expr, frozenset({family_}), context, set())
-    if target in _mentions(f) or family_ not in _mentions(f):
-        return None
+    if target in _mentions(f) or family_ not in _mentions(f) or f.has(example):
+        return None  # v enters f directly too, or not through u, or per example (u^(i))
     member, bounds = _fresh_member(parent.lhs, d, context)
     if member is None:
         return None
