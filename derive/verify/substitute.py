@@ -13,6 +13,7 @@ softmax). Stages that cannot reach v are kept whole (:func:`independent_families
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy as sp
 
@@ -284,13 +285,15 @@ def _fresh_member(lhs: sp.Expr, d: sp.Derivative, context: Context):
     return lhs.base[tuple(indices)], bounds
 
 
-def _mentions(expr: sp.Basic) -> set[sp.Basic]:
+@lru_cache(maxsize=4096)
+def _mentions(expr: sp.Basic) -> frozenset[sp.Basic]:
     """The families expr names directly: bases of its indexed symbols, and its plain symbols."""
-    return {base_key(e) for e in expr.atoms(sp.Indexed)} | {
+    return frozenset({base_key(e) for e in expr.atoms(sp.Indexed)}) | {
         s for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)
     }
 
 
+@lru_cache(maxsize=1024)
 def independent_families(definitions: tuple[Definition, ...], targets: frozenset) -> frozenset:
     """The defined stages whose definitions never reach ``targets``, however far expanded.
 
