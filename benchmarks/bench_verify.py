@@ -9,7 +9,8 @@ Prints medians over N fresh processes (default 3) of:
   CPU time is the steadier figure on a shared machine); target <= 1 s each;
 - derive-all cached: the same, read from a filled cache;
 - ``derive show softmax`` as a process, cache cold and cached; target <= 0.5 s cached;
-- the numeric check: median over the numeric checks the built-ins make; target <= 5 ms;
+- the numeric check: median over the numeric checks the built-ins make (after the symbolic
+  proofs, mostly the vector forms), wall and CPU; target <= 5 ms;
 - ``derive check`` per step on the assignment and the corpus (median), warm in one process.
 """
 
