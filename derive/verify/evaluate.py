@@ -113,7 +113,7 @@ def _indexed(c: Compiler, expr: sp.Indexed) -> Node:
     indices = [c(i) for i in expr.indices]
 
     def indexed(run: Run, env: Env, ex: int | None):
-        at = tuple(_integer(f(run, env, ex)) for f in indices)
+        at = tuple([_integer(f(run, env, ex)) for f in indices])
         return run.leaf((name, at, ex), expr)
 
     return indexed
@@ -285,7 +285,9 @@ class Matrix:
 
 
 MatrixNode = Callable[["Run", Env, "int | None"], Matrix]
-ROW, COLUMN = sp.Dummy("row", integer=True), sp.Dummy("column", integer=True)
+# the 1-based row and column of an entry: plain positive symbols, so that building an entry
+# (a Heaviside or a delta of them) asks SymPy nothing costly about them
+ROW, COLUMN = (sp.Dummy(name, integer=True, positive=True) for name in ("row", "column"))
 
 
 def _matrix(c: Compiler, expr: sp.MatrixExpr) -> MatrixNode:
@@ -346,12 +348,12 @@ def _matrix_symbol(c: Compiler, expr: sp.MatrixSymbol) -> MatrixNode:
     build = c.context.matrices.get(expr.name)
     if build is None:
         raise NotNumeric(f"no entries known for matrix {expr.name}")
-    entry = c(build(ROW + 1, COLUMN + 1))
+    entry = c(build(ROW, COLUMN))
     rows, cols = c(expr.shape[0]), c(expr.shape[1])
 
     def symbol(run: Run, env: Env, ex: int | None) -> Matrix:
         m, n = _integer(rows(run, env, ex)), _integer(cols(run, env, ex))
-        return Matrix(m, n, lambda i, j: entry(run, {**env, ROW: i, COLUMN: j}, ex))
+        return Matrix(m, n, lambda i, j: entry(run, {**env, ROW: i + 1, COLUMN: j + 1}, ex))
 
     return symbol
 

@@ -42,9 +42,10 @@ def confirm(pair: Pair, point: int) -> Agreement:
     except (NotNumeric, TooCostly, ZeroDivisionError, OverflowError, ValueError) as exc:
         return Agreement("unresolved", f"exact arithmetic failed: {exc}")
     else:
-        verdict: Verdict = "agree" if left == right else "differ"
+        if left == right:  # the values are shown only where the sides differ
+            return Agreement("agree", "exact rational arithmetic")
         return Agreement(
-            verdict, "exact rational arithmetic", _show(left), _show(right), _show(left - right)
+            "differ", "exact rational arithmetic", _show(left), _show(right), _show(left - right)
         )
     return _rising_precision(pair, point)
 
@@ -67,6 +68,8 @@ def _rising_precision(pair: Pair, point: int) -> Agreement:
             verdict = _judge(history)
             if verdict != "unresolved":
                 how = f"{digits}-digit arithmetic"
+                if verdict == "agree":
+                    return Agreement(verdict, how)
                 return Agreement(verdict, how, _show(left), _show(right), _show(left - right))
     return Agreement(
         "unresolved",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -31,15 +32,20 @@ def bound_of(index: sp.Symbol, context: Context, sizes: dict[sp.Symbol, int]) ->
     return int(bound.xreplace({k: sp.Integer(v) for k, v in sizes.items()}))
 
 
-def reachable(sides, context: Context) -> set[sp.Basic]:
+def reachable(sides, context: Context) -> frozenset[sp.Basic]:
     """Every symbol the sides depend on, directly or through definitions."""
+    return _reachable(tuple(sides), context.definitions)
+
+
+@lru_cache(maxsize=1024)
+def _reachable(sides: tuple, definitions: tuple) -> frozenset[sp.Basic]:
     seen: set[sp.Basic] = set()
     todo = [s for side in sides for s in side.free_symbols]
     for side in sides:  # SymPy leaves the variables of a derivative out of its free symbols
         todo.extend(
             s for d in side.atoms(sp.Derivative) for v in d.variables for s in v.free_symbols
         )
-    families = {base_key(d.lhs): d for d in context.definitions}
+    families = {base_key(d.lhs): d for d in definitions}
     while todo:
         symbol = todo.pop()
         if symbol in seen:
@@ -49,7 +55,7 @@ def reachable(sides, context: Context) -> set[sp.Basic]:
         if d is not None:
             own = set(d.lhs.indices) if isinstance(d.lhs, sp.Indexed) else set()
             todo.extend(d.rhs.free_symbols - own)
-    return seen
+    return frozenset(seen)
 
 
 def assignments(
@@ -95,9 +101,8 @@ class Draws:
 
     def leaf(self, key: LeafKey) -> np.ndarray:
         if key not in self.values:
-            rng = random.Random(f"{self.tag}/{key}")
             low, high = self.context.domain_of(key[0])
-            self.values[key] = np.array([rng.uniform(low, high) for _ in range(self.count)])
+            self.values[key] = _draw(f"{self.tag}/{key}", low, high, self.count)
         return self.values[key]
 
     def label(self, index: sp.Symbol, ex: int) -> int:
@@ -105,3 +110,21 @@ class Draws:
             rng = random.Random(f"{self.tag}/label/{index}/{ex}")
             self.labels[(index, ex)] = rng.randint(1, bound_of(index, self.context, self.sizes))
         return self.labels[(index, ex)]
+
+
+_DRAWN: dict[tuple[str, float, float, int], np.ndarray] = {}  # the same seed draws the same
+_MAX_DRAWN = 65536
+
+
+def _draw(seed: str, low: float, high: float, count: int) -> np.ndarray:
+    """count values uniform in [low, high) from a generator seeded by ``seed`` (read-only)."""
+    found = _DRAWN.get((seed, low, high, count))
+    if found is None:
+        rng = random.Random(seed)
+        width, draw = high - low, rng.random  # rng.uniform(low, high), without its call
+        found = np.array([low + width * draw() for _ in range(count)])
+        found.flags.writeable = False
+        if len(_DRAWN) >= _MAX_DRAWN:
+            _DRAWN.clear()
+        _DRAWN[(seed, low, high, count)] = found
+    return found

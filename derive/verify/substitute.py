@@ -3,10 +3,17 @@
 A proof or a numeric check first turns every unevaluated derivative df/dv into its value
 (:func:`evaluate_derivatives`), substituting the definitions that f passes through, one level
 at a time (:func:`substitute_once`), and keeping the family of v whole. Verified derivatives
-(``context.facts``) are reused instead of differentiating a whole composition again.
+(``context.facts``) are reused instead of differentiating a whole composition again. Where v
+enters f through a single stage u (W1 only through h), df/dv is found as the sum over u's
+members of df/du du/dv (:func:`through_parent`): the chain rule applied by the verifier to the
+definitions, so that the loss is never written out down to v (max(0, b1 + W1 x) inside the
+softmax). Stages that cannot reach v are kept whole (:func:`independent_families`).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
 
 import sympy as sp
 
@@ -171,39 +178,176 @@ def evaluate_derivatives(expr: sp.Expr, context: Context, depth: int = 0) -> sp.
     return expr.replace(lambda e: isinstance(e, sp.Derivative), value)
 
 
-def _differentiate(d: sp.Derivative, context: Context) -> sp.Expr:
+def _differentiate(
+    d: sp.Derivative, context: Context, visiting: frozenset = frozenset()
+) -> sp.Expr:
     """d/dv f with f's definitions substituted; remembered, since a derivation asks often."""
     key = (
         d,
         context.definitions,
         tuple(sorted(context.index_bounds.items(), key=str)),
         context.shared,
+        tuple(sorted(visiting, key=str)),  # a cycle cut short gives another (equal) form
     )
     found = _DIFFERENTIATED.get(key)
     if found is None:
-        keep = frozenset(base_key(v) for v in d.variables)
-        f = substitute_all(d.expr, context.definitions, keep, context=context)
-        # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
-        f = rename_bound(f, set().union(*(v.free_symbols for v in d.variables)))
-        found = drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+        found = through_parent(d, context, visiting)
+        if found is None:
+            found = differentiate_expanded(d, context)
         if len(_DIFFERENTIATED) >= _MAX_DIFFERENTIATED:
             _DIFFERENTIATED.clear()
         _DIFFERENTIATED[key] = found
     return found
 
 
+def differentiate_expanded(d: sp.Derivative, context: Context) -> sp.Expr:
+    """d/dv f with f written out down to v: every definition on the way substituted."""
+    keep = frozenset(base_key(v) for v in d.variables)
+    f = _expanded(d.expr, keep, context, set().union(*(v.free_symbols for v in d.variables)))
+    return drop_index_ranges(settle(sp.diff(f, *d.variables)), context)
+
+
+def _expanded(f: sp.Expr, keep: frozenset, context: Context, taken: set) -> sp.Expr:
+    """f with every definition substituted except those of ``keep`` and of the stages that
+    cannot reach them; summation indices named like one in ``taken`` renamed."""
+    keep |= independent_families(context.definitions, keep)
+    f = substitute_all(f, context.definitions, keep, context=context)
+    # a summation index named like an index of v (k in sum_k t_k log y_k, v = z_k)
+    return rename_bound(f, taken)
+
+
+def through_parent(
+    d: sp.Derivative, context: Context, visiting: frozenset = frozenset()
+) -> sp.Expr | None:
+    """df/dv = sum over u of df/du du/dv, when v enters f only through one stage u.
+
+    The multivariate chain rule, applied by the verifier to the model's own definitions: f is
+    expanded down to u only (one level above v, not down to v), df/du is found the same way,
+    and du/dv is the derivative of u's definition. The sum over u's members (u_m', m' = 1..H)
+    collapses by the sifting property. None when the rule does not apply.
+    """
+    if len(d.variables) != 1 or d.expr.has(example):
+        return None
+    (v,) = d.variables
+    target = base_key(v)
+    parents = [e for e in context.definitions if target in _mentions(e.rhs)]
+    if len(parents) != 1:
+        return None
+    (parent,) = parents
+    family_ = base_key(parent.lhs)
+    if (
+        family_ in visiting | {target}
+        or sum(base_key(e.lhs) == family_ for e in context.definitions) != 1
+    ):
+        return None  # a cycle, or a family with several definitions (p_1, p_2)
+    mentioned = _mentions(d.expr) & context_families(context)
+    if mentioned <= {family_}:
+        return None  # f is u itself, or defined by nothing: differentiate it directly
+    f = _expanded(d.expr, frozenset({family_}), context, set())
+    if target in _mentions(f) or family_ not in _mentions(f) or f.has(example):
+        return None  # v enters f directly too, or not through u, or per example (u^(i))
+    member, bounds = _fresh_member(parent.lhs, d, context)
+    if member is None:
+        return None
+    inner_context = replace(context, index_bounds={**context.index_bounds, **bounds})
+    visiting = visiting | {target}
+    outer = _differentiate(sp.Derivative(d.expr, member), inner_context, visiting)
+    inner = _differentiate(sp.Derivative(member, v), inner_context, visiting)
+    product = outer * inner
+    if bounds:
+        product = sp.Sum(product, *((i, 1, b) for i, b in bounds.items()))
+    return drop_index_ranges(settle(product), inner_context)
+
+
+def context_families(context: Context) -> set[sp.Basic]:
+    """The families the context defines."""
+    return {base_key(e.lhs) for e in context.definitions}
+
+
+def _fresh_member(lhs: sp.Expr, d: sp.Derivative, context: Context):
+    """A member u_m of the family lhs defines, its indices new names (with their bounds)."""
+    if not isinstance(lhs, sp.Indexed):
+        return lhs, {}
+    taken = {s.name for s in d.atoms(sp.Symbol)} | {
+        s.name for e in context.definitions for s in e.rhs.atoms(sp.Symbol) | e.lhs.atoms(sp.Symbol)
+    }
+    indices, bounds = [], {}
+    for index in lhs.indices:
+        if not isinstance(index, sp.Symbol) or index not in context.index_bounds:
+            return None, {}
+        name = f"{index.name}_u"
+        while name in taken:
+            name += "'"
+        taken.add(name)
+        fresh = sp.Symbol(name, **index.assumptions0)
+        indices.append(fresh)
+        bounds[fresh] = context.index_bounds[index]
+    return lhs.base[tuple(indices)], bounds
+
+
+@lru_cache(maxsize=4096)
+def _mentions(expr: sp.Basic) -> frozenset[sp.Basic]:
+    """The families expr names directly: bases of its indexed symbols, and its plain symbols."""
+    return frozenset({base_key(e) for e in expr.atoms(sp.Indexed)}) | {
+        s for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)
+    }
+
+
+@lru_cache(maxsize=1024)
+def independent_families(definitions: tuple[Definition, ...], targets: frozenset) -> frozenset:
+    """The defined stages whose definitions never reach ``targets``, however far expanded.
+
+    Their derivative by a member of a target is zero, so a derivative need not expand them:
+    d/dW2 of the loss keeps the hidden layer a_m whole instead of writing out max(0, h_m).
+    A definition in undefined symbols only (t_k = delta_kT) is still substituted: it is
+    small, and its Kronecker deltas sum out.
+    """
+    direct: dict[sp.Basic, set[sp.Basic]] = {}
+    for d in definitions:
+        direct.setdefault(base_key(d.lhs), set()).update(_mentions(d.rhs))
+    reaches: dict[sp.Basic, bool] = {}
+
+    def reach(family: sp.Basic, seen: frozenset) -> bool:
+        if family in targets:
+            return True
+        if family in reaches:
+            return reaches[family]
+        found = any(  # a cycle (never in a derivation) counts as reaching: expand it
+            other in seen or reach(other, seen | {family})
+            for other in direct.get(family, ())
+            if other != family
+        )
+        reaches[family] = found
+        return found
+
+    return frozenset(
+        f for f in direct if direct[f] & direct.keys() - {f} and not reach(f, frozenset())
+    )
+
+
 def _mean_of_examples(d: sp.Derivative, context: Context) -> sp.Expr | None:
     """d/dv of c * sum_i f^(i) is c * sum_i (df/dv)^(i) for a shared v, when df/dv is a fact.
 
     This is how the derivative of the cost reuses the verified per-example gradient instead
-    of differentiating the whole composition again.
+    of differentiating the whole composition again. A term of the cost outside the examples
+    (a penalty on the parameter) is differentiated on its own.
     """
     if len(d.variables) != 1 or str(family(d.variables[0])) not in context.shared:
         return None
     (v,) = d.variables
+    named = _mentions(d.expr)
+    if not d.expr.has(example) and not any(
+        base_key(e.lhs) in named and e.rhs.has(example) for e in context.definitions
+    ):
+        return None  # no mean over the examples here, nor one level down
     expanded = substitute_once(d.expr, context.definitions)
+    if not expanded.has(example):
+        return None
     total = sp.S.Zero
     for term in sp.Add.make_args(expanded):
+        if not term.has(example):
+            total += _differentiate(sp.Derivative(term, v), context)
+            continue
         factor, rest = term.as_independent(sp.Sum, as_Add=False)
         if not isinstance(rest, sp.Sum) or len(rest.limits) != 1 or factor.has(v):
             return None
