@@ -447,6 +447,9 @@ class DeriveTextPrinter(StrPrinter):
         args = sorted(expr.args, key=lambda a: (not a.is_Number, sp.default_sort_key(a)))
         return "max(" + ", ".join(self._print(a) for a in args) + ")"
 
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         order = sum(count for _, count in expr.variable_count)
         top = "d" if order == 1 else f"d^{order}"

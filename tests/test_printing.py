@@ -110,6 +110,7 @@ TEXT = [
     (sp.exp(z[k]) / total, "exp(z_k)/(sum_{k'=1}^{K} exp(z_k'))"),
     (sp.KroneckerDelta(k, T), "delta_kT"),
     (sp.Max(0, u), "max(0, u)"),
+    (sp.Abs(y_ - t_), "|t - y|"),
     (sp.MatMul(1 / N, sp.Transpose(Y - Tm), X), "1/N*(Y - T)^T*X"),
     (
         sp.Mul(sp.Derivative(L, y[T]), sp.Derivative(y[T], z[k]), evaluate=False),
