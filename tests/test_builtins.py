@@ -7,7 +7,7 @@ import sympy as sp
 
 import derive
 from derive.calculus import NoRule, PiecewiseRule, differentiate
-from derive.models import hinge, huber, linear, logistic_l2, poisson, softmax_l2, softmax_smoothing
+from derive.models import hinge, huber, linear, logistic, poisson, softmax, softmax_smoothing
 from derive.numeric import reference as ref
 from derive.numeric.agreement import REFERENCE, problem_for
 from derive.numeric.gradcheck import numerical_gradient, relative_error
@@ -33,10 +33,10 @@ def test_the_catalogue_keeps_the_assignment_first_and_has_the_new_ones():
             "hinge",
             -hinge.t * sp.Heaviside(1 - hinge.t * hinge.z, 0) * hinge.x[hinge.j],
         ),
-        ("logistic_l2", (logistic_l2.y - logistic_l2.t) * logistic_l2.x[logistic_l2.j]),
+        ("logistic_l2", (logistic.y - logistic.t) * logistic.x[logistic.j]),
         (
             "softmax_l2",
-            (softmax_l2.y[softmax_l2.k] - softmax_l2.t[softmax_l2.k]) * softmax_l2.x[softmax_l2.j],
+            (softmax.y[softmax.k] - softmax.t[softmax.k]) * softmax.x[softmax.j],
         ),
         ("poisson", (poisson.mu - poisson.t) * poisson.x[poisson.j]),
         (
