@@ -10,6 +10,7 @@ Nothing here knows a particular model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import sympy as sp
@@ -186,20 +187,26 @@ def _overview(model: Model, rec: _Recorder) -> Section:
     )
 
 
-def _expand_levels(rec: _Recorder, rule: Rule) -> None:
-    """Record the derivative level by level: each step applies the next layer of rules."""
+def _expand_levels(
+    rec: _Recorder, rule: Rule, around: Callable[[sp.Expr], sp.Expr] = lambda e: e
+) -> sp.Expr:
+    """Record the derivative level by level: each step applies the next layer of rules.
+
+    ``around`` places the derivative in the line shown (the mean gradient + dR/dw); returns
+    the derivative once no rule is left to apply.
+    """
     table = {r.lhs: r for r in rule.walk()}
     current = rule.lhs
     for _ in range(50):
         pending = [d for d in current.atoms(sp.Derivative) if d in table]
         if not pending:
-            return
+            break
         applied = [table[d] for d in sorted(pending, key=sp.default_sort_key)]
-        new = current.xreplace({r.lhs: r.expand() for r in applied})
+        current = current.xreplace({r.lhs: r.expand() for r in applied})
         names = _unique(r.name for r in applied)
         whys = _unique(r.why for r in applied)
-        rec.chain(new, ", ".join(names), "; ".join(whys))
-        current = new
+        rec.chain(around(current), ", ".join(names), "; ".join(whys))
+    return current
 
 
 def _unique(items) -> list[str]:
@@ -428,19 +435,7 @@ def _penalty_gradient(rec: _Recorder, parameter, mean: sp.Expr, regularizer: sp.
         "the derivative of the cost is the mean of the per-example gradients plus the "
         "derivative of the penalty",
     )
-    table = {r.lhs: r for r in rule.walk()}
-    current = rule.lhs
-    for _ in range(50):
-        pending = [d for d in current.atoms(sp.Derivative) if d in table]
-        if not pending:
-            break
-        applied = [table[d] for d in sorted(pending, key=sp.default_sort_key)]
-        current = current.xreplace({r.lhs: r.expand() for r in applied})
-        rec.chain(
-            sp.Add(mean, current, evaluate=False),
-            ", ".join(_unique(r.name for r in applied)),
-            "; ".join(_unique(r.why for r in applied)),
-        )
+    current = _expand_levels(rec, rule, lambda e: sp.Add(mean, e, evaluate=False))
     penalty = _simplify(algebra.sift(current, frozenset(parameter.indices)))
     rec.chain(
         sp.Add(mean, penalty, evaluate=False),

@@ -1,39 +1,24 @@
 """Model files: read by the checker's parser, derived by the engine, used by every command."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import derive
 from derive.errors import InputError
 from derive.model_file import ModelFileError, read_model
 from derive.numeric.gradcheck import numerical_gradient, relative_error
+from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 TANH = ROOT / "examples" / "tanh-regression.md"
 HAS_TEX = bool(shutil.which("latexmk") and shutil.which("pdftotext"))
-
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "derive", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
 
 
 def model_text(score: str = "w^T x", *lines: str) -> str:
@@ -397,50 +382,6 @@ def test_multiclass_files_that_are_not_read_yet_say_so(loss, assume, message):
 
 
 # --- any text ------------------------------------------------------------------------------
-
-FORMULAS = [
-    r"z = w^T x",
-    r"z_k = w_k^T x",
-    r"y = \tanh(z)",
-    r"y = \operatorname{softmax}(z)",
-    r"L = (y - t)^2",
-    r"L = -\sum_k t_k \log y_k",
-    r"y = \sigma(z",
-    r"= =",
-    r"L",
-    r"\frac{",
-    r"z = w",
-    r"y_k = y_k",
-    r"L = y + z",
-    r"w = z",
-    r"t = z",
-    r"L = 9^{9^{9}}",
-    r"y = z!",
-    r"L = y_T",
-]
-LINES = [f"$${f}$$" for f in FORMULAS] + [
-    "Parameter: $w$",
-    "Parameter: $w_k$",
-    "Parameter: $$",
-    "Parameter: $w$ and $b$",
-    "Assume: $t$ is one-hot",
-    r"Assume: $t \in \{0, 1\}$",
-    "Assume: $x$",
-    "# Title",
-    "```",
-]
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.sampled_from(LINES), max_size=6))
-def test_any_file_is_a_model_or_one_line_naming_the_file(lines):
-    try:
-        model = read_model("\n".join(lines), source="f.md")
-    except InputError as error:
-        message = str(error)
-        assert "\n" not in message and message.startswith("f.md")
-    else:
-        assert model.chain[0] == model.stages[-1].symbol
 
 
 def test_a_latex_model_file(tmp_path):

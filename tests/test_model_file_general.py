@@ -3,10 +3,7 @@ penalties and several parameters. Each through the command line and against fini
 differences."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,7 @@ import derive
 from derive.errors import InputError
 from derive.model_file import ModelFileError, read_model
 from derive.numeric.gradcheck import numerical_gradient, relative_error
+from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,14 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def show_json(tmp_path: Path, text: str, name: str = "model.md") -> dict:
     """``derive show --model FILE --format json`` as a subprocess, parsed."""
     (tmp_path / name).write_text(text)
-    out = subprocess.run(
-        [sys.executable, "-m", "derive", "show", "--model", name, "--format", "json"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+    out = run("show", "--model", name, "--format", "json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert all(s["verification"]["method"] in ("symbolic", "numeric") for s in data["steps"])
@@ -319,14 +310,7 @@ def test_ridge_cost_gradient_and_update_carry_the_penalty(tmp_path):
 def test_penalties_that_are_not_read_name_their_line(tmp_path, penalty, message):
     text = file_text("$$z = w^T x$$", r"$$L = (z - t)^2$$", "Parameter: $w$", penalty)
     (tmp_path / "p.md").write_text(text)
-    out = subprocess.run(
-        [sys.executable, "-m", "derive", "show", "--model", "p.md"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+    out = run("show", "--model", "p.md", cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     (single,) = out.stderr.strip().splitlines()
     assert single.startswith("derive: p.md:5: ") and message in single, single
@@ -482,7 +466,39 @@ def test_the_report_agreement_row_of_weights_and_bias():
     assert row["err_finite_difference"] < 1e-6
 
 
-# --- any combination of the new lines ------------------------------------------------------
+# --- any combination of model-file lines ---------------------------------------------------
+
+FORMULAS = [
+    r"z = w^T x",
+    r"z_k = w_k^T x",
+    r"y = \tanh(z)",
+    r"y = \operatorname{softmax}(z)",
+    r"L = (y - t)^2",
+    r"L = -\sum_k t_k \log y_k",
+    r"y = \sigma(z",
+    r"= =",
+    r"L",
+    r"\frac{",
+    r"z = w",
+    r"y_k = y_k",
+    r"L = y + z",
+    r"w = z",
+    r"t = z",
+    r"L = 9^{9^{9}}",
+    r"y = z!",
+    r"L = y_T",
+]
+LINES = [f"$${f}$$" for f in FORMULAS] + [
+    "Parameter: $w$",
+    "Parameter: $w_k$",
+    "Parameter: $$",
+    "Parameter: $w$ and $b$",
+    "Assume: $t$ is one-hot",
+    r"Assume: $t \in \{0, 1\}$",
+    "Assume: $x$",
+    "# Title",
+    "```",
+]
 
 NEW_LINES = [
     "$$z = w^T x$$",
@@ -509,9 +525,9 @@ NEW_LINES = [
 ]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.sampled_from(NEW_LINES), max_size=6))
-def test_any_file_of_the_new_lines_is_a_model_or_one_line_naming_the_file(lines):
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(LINES + NEW_LINES), max_size=6))
+def test_any_file_is_a_model_or_one_line_naming_the_file(lines):
     try:
         model = read_model("\n".join(lines), source="f.md")
     except InputError as error:
